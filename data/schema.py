@@ -1,0 +1,120 @@
+"""SQLAlchemy tables of the market store.
+
+Columns follow ``data/contract.py`` one to one, so an import is a straight copy of validated
+frames. All timestamps are stored as naive UTC; lists as the contract's ``;``-joined text.
+Amounts are double precision: they feed models and ranking, not an accounting ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID_LENGTH = 64
+ENUM_LENGTH = 32
+
+# An auto-incrementing 64-bit key; SQLite only auto-increments a plain INTEGER primary key.
+AutoIncrementKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InvestorRow(Base):
+    """One investor, as in ``investors.csv``."""
+
+    __tablename__ = "investors"
+
+    investor_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    investor_type: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    province: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    capital_cny: Mapped[float] = mapped_column(Float)
+    min_ticket_cny: Mapped[float | None] = mapped_column(Float)
+    max_ticket_cny: Mapped[float | None] = mapped_column(Float)
+    preferred_asset_types: Mapped[str | None] = mapped_column(Text)
+    preferred_provinces: Mapped[str | None] = mapped_column(Text)
+    risk_appetite: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    licensed_amc: Mapped[bool] = mapped_column(Boolean)
+
+
+class PackageRow(Base):
+    """One listing, as in ``packages.csv``; ``description`` may hold debtors' personal data."""
+
+    __tablename__ = "packages"
+
+    package_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    seller_type: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    asset_class: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    asset_type: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    province: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    city: Mapped[str | None] = mapped_column(Text)
+    principal_cny: Mapped[float] = mapped_column(Float)
+    claim_total_cny: Mapped[float | None] = mapped_column(Float)
+    appraised_value_cny: Mapped[float | None] = mapped_column(Float)
+    reserve_price_cny: Mapped[float] = mapped_column(Float)
+    loan_count: Mapped[int] = mapped_column(Integer)
+    collateral: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    litigation_status: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    dd_completeness: Mapped[float] = mapped_column(Float)
+    listed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    cross_border_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventRow(Base):
+    """One investor action on a package: the feedback log.
+
+    ``id`` grows with every accepted event, so it doubles as the high-water mark that tells a
+    retrain whether anything new arrived. ``event_id`` is the idempotency key (derived from
+    the row's content when the source gave none).
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(AutoIncrementKey, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    investor_id: Mapped[str] = mapped_column(ForeignKey("investors.investor_id"))
+    package_id: Mapped[str] = mapped_column(ForeignKey("packages.package_id"))
+    event_type: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    amount_cny: Mapped[float | None] = mapped_column(Float)
+    dwell_seconds: Mapped[float | None] = mapped_column(Float)
+    request_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+
+    __table_args__ = (
+        Index("ix_events_investor_id", "investor_id"),
+        Index("ix_events_package_id", "package_id"),
+    )
+
+
+investors_table = InvestorRow.__table__
+packages_table = PackageRow.__table__
+events_table = EventRow.__table__

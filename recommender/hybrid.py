@@ -1,0 +1,295 @@
+"""The hybrid recommender: LightFM on features plus ALS on investors × features, as vectors.
+
+Both halves become one inner product through the bias trick (STYLE.md): an investor is
+``[w_l·b_u, w_l, w_l·e_u, w_a·x_u, w_act·activity_u]`` and a package ``[1, b_i, e_i, y_i, 1]``,
+so the blended score is what an exact FAISS inner-product index returns, in both directions.
+A new package needs only its content features to get a vector, and a new investor only its
+profile, so neither waits for a retrain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.als_part import ALSParams, ALSPart
+from recommender.errors import NotFittedError
+from recommender.idmap import IdMap
+from recommender.interactions import positive_part
+from recommender.lightfm_part import LightFMParams, LightFMPart
+from recommender.retrieval import VectorIndex
+from recommender.vocabulary import FeatureVocabulary
+
+FeatureRow = Mapping[str, float]
+Ranked = list[tuple[str, float]]
+
+# Features seen on fewer packages than this are noise for a model that must generalise to new ones.
+MIN_PACKAGE_FEATURE_COUNT = 3
+SCALE_SAMPLE_PAIRS = 20_000
+
+
+@dataclass(frozen=True)
+class HybridConfig:
+    """Everything that decides a fitted model; saved with it."""
+
+    lightfm: LightFMParams = field(default_factory=LightFMParams)
+    als: ALSParams = field(default_factory=ALSParams)
+    lightfm_weight: float = 1.0
+    als_weight: float = 0.5
+    activity_weight: float = 0.0
+    identity_weight: float = 1.0
+    random_state: int = 0
+    num_threads: int = 1
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What a fit needs: the ids, their feature rows and the net evidence between them."""
+
+    investor_ids: IdMap
+    package_ids: IdMap
+    evidence: sp.csr_matrix
+    investor_features: Sequence[FeatureRow]
+    package_features: Sequence[FeatureRow]
+
+
+class HybridRecommender:
+    """Fit once, then recommend packages, find buyers and similar packages by external id."""
+
+    def __init__(self, config: HybridConfig | None = None) -> None:
+        self.config = config or HybridConfig()
+        self._fitted = False
+
+    # ----------------------------------------------------------------------------- fitting
+    def fit(self, training: TrainingSet) -> HybridRecommender:
+        """Learn both halves from ``training`` and vectorise its investors."""
+        config = self.config
+        positives = positive_part(training.evidence)
+        self.user_vocabulary = FeatureVocabulary.from_rows(training.investor_features)
+        self.item_vocabulary = FeatureVocabulary.from_rows(
+            training.package_features, min_count=MIN_PACKAGE_FEATURE_COUNT
+        )
+        self.trained_investors = training.investor_ids
+        package_matrix = self.item_vocabulary.encode(training.package_features)
+        user_matrix = self._user_feature_matrix(training.investor_features, np.arange(len(training.investor_ids)))
+
+        self.lightfm = LightFMPart(config.lightfm).fit(
+            positives, user_matrix, package_matrix, config.random_state, config.num_threads
+        )
+        self.als = ALSPart(config.als).fit(positives, package_matrix, config.random_state, config.num_threads)
+        self.als_scale = self._als_scale(positives, user_matrix, package_matrix)
+
+        self.package_ids = training.package_ids
+        self.package_features = package_matrix
+        self.package_vectors = self._package_vectors(package_matrix)
+        activity = np.log1p(np.asarray(positives.sum(axis=1)).ravel())
+        self.investor_ids = training.investor_ids
+        self.investor_vectors = self._investor_vectors(
+            user_matrix, self.als.user_factors, activity  # type: ignore[arg-type]
+        )
+        self.package_index = VectorIndex(self.dimension)
+        self.investor_index = VectorIndex(self.dimension)
+        self.investor_index.upsert(np.arange(len(self.investor_ids)), self.investor_vectors)
+        self._fitted = True
+        return self
+
+    @property
+    def dimension(self) -> int:
+        return 2 + self.config.lightfm.components + self.config.als.factors + 1
+
+    def _user_feature_matrix(self, rows: Sequence[FeatureRow], identity_rows: np.ndarray) -> sp.csr_matrix:
+        """Identity block (trained investors only; -1 = none) beside the profile features."""
+        known = identity_rows >= 0
+        n_trained = len(self.trained_investors)
+        identity = sp.csr_matrix(
+            (
+                np.full(int(known.sum()), self.config.identity_weight, dtype=np.float32),
+                (np.flatnonzero(known), identity_rows[known]),
+            ),
+            shape=(len(rows), n_trained),
+        )
+        return sp.hstack([identity, self.user_vocabulary.encode(rows)], format="csr", dtype=np.float32)
+
+    def _als_scale(self, positives: sp.csr_matrix, user_matrix: sp.csr_matrix, package_matrix: sp.csr_matrix) -> float:
+        """Bring ALS scores to LightFM's spread, so the blend weights mean what they say."""
+        rng = np.random.default_rng(self.config.random_state)
+        users = rng.integers(0, positives.shape[0], SCALE_SAMPLE_PAIRS)
+        items = rng.integers(0, positives.shape[1], SCALE_SAMPLE_PAIRS)
+        _, user_embeddings = self.lightfm.user_representations(user_matrix[users])
+        item_biases, item_embeddings = self.lightfm.item_representations(package_matrix[items])
+        lightfm_scores = (user_embeddings * item_embeddings).sum(axis=1) + item_biases
+        als_items = self.als.item_vectors(package_matrix[items])
+        als_scores = (self.als.user_factors[users] * als_items).sum(axis=1)  # type: ignore[index]
+        spread = float(np.std(als_scores))
+        return float(np.std(lightfm_scores)) / spread if spread > 0 else 1.0
+
+    def _package_vectors(self, package_matrix: sp.csr_matrix) -> np.ndarray:
+        biases, embeddings = self.lightfm.item_representations(package_matrix)
+        ones = np.ones((package_matrix.shape[0], 1), dtype=np.float32)
+        return np.hstack([ones, biases[:, None], embeddings, self.als.item_vectors(package_matrix), ones])
+
+    def _investor_vectors(self, user_matrix: sp.csr_matrix, als_factors: np.ndarray, activity: np.ndarray) -> np.ndarray:
+        config = self.config
+        biases, embeddings = self.lightfm.user_representations(user_matrix)
+        weight = config.lightfm_weight
+        return np.hstack(
+            [
+                weight * biases[:, None],
+                np.full((len(biases), 1), weight, dtype=np.float32),
+                weight * embeddings,
+                (config.als_weight * self.als_scale) * als_factors,
+                (config.activity_weight * activity)[:, None],
+            ]
+        ).astype(np.float32)
+
+    # ------------------------------------------------------------------ live updates
+    def _require_fitted(self) -> None:
+        if not self._fitted:
+            raise NotFittedError("HybridRecommender")
+
+    def index_packages(self, package_ids: Sequence[str], feature_rows: Sequence[FeatureRow]) -> None:
+        """Make packages recommendable now, scored from their content features alone."""
+        self._require_fitted()
+        matrix = self.item_vocabulary.encode(feature_rows)
+        vectors = self._package_vectors(matrix)
+        self.package_ids = self.package_ids.extended(package_ids)
+        rows = self.package_ids.rows(package_ids, "package")
+        self.package_vectors = _grow_rows(self.package_vectors, len(self.package_ids))
+        self.package_vectors[rows] = vectors
+        self.package_features = _set_sparse_rows(self.package_features, len(self.package_ids), rows, matrix)
+        self.package_index.upsert(rows, vectors)
+
+    def unindex_packages(self, package_ids: Collection[str]) -> None:
+        """Stop recommending packages (sold, withdrawn, closed); unknown ids are ignored."""
+        self._require_fitted()
+        rows = self.package_ids.rows_or_missing(list(package_ids))
+        self.package_index.remove(rows[rows >= 0])
+
+    def upsert_investors(
+        self,
+        investor_ids: Sequence[str],
+        feature_rows: Sequence[FeatureRow],
+        evidence: Sequence[Mapping[str, float]] | None = None,
+    ) -> None:
+        """Vectorise investors from their profile and (optionally) their evidence per package id.
+
+        Investors seen in training keep their learned identity; others are placed by profile
+        features, and by the ALS user step over their evidence when they have any.
+        """
+        self._require_fitted()
+        identity_rows = self.trained_investors.rows_or_missing(list(investor_ids))
+        user_matrix = self._user_feature_matrix(feature_rows, identity_rows)
+        evidence_matrix = self._evidence_matrix(evidence, len(investor_ids))
+        als_factors = self.als.user_vectors_from_evidence(ALSPart.fold(evidence_matrix, self.package_features))
+        activity = np.log1p(np.asarray(evidence_matrix.sum(axis=1)).ravel())
+        vectors = self._investor_vectors(user_matrix, als_factors, activity)
+        self.investor_ids = self.investor_ids.extended(investor_ids)
+        rows = self.investor_ids.rows(investor_ids, "investor")
+        self.investor_vectors = _grow_rows(self.investor_vectors, len(self.investor_ids))
+        self.investor_vectors[rows] = vectors
+        self.investor_index.upsert(rows, vectors)
+
+    def _evidence_matrix(self, evidence: Sequence[Mapping[str, float]] | None, n_rows: int) -> sp.csr_matrix:
+        rows, columns, values = [], [], []
+        for row, weights in enumerate(evidence or ()):
+            for package_id, weight in weights.items():
+                column = self.package_ids.rows_or_missing([package_id])[0]
+                if column >= 0 and weight > 0:
+                    rows.append(row)
+                    columns.append(column)
+                    values.append(weight)
+        return sp.csr_matrix(
+            (np.asarray(values, dtype=np.float32), (rows, columns)), shape=(n_rows, len(self.package_ids))
+        )
+
+    # --------------------------------------------------------------------- serving
+    def recommend(
+        self,
+        investor_ids: Sequence[str],
+        k: int,
+        allowed_packages: Collection[str] | None = None,
+        exclude: Mapping[str, Collection[str]] | None = None,
+    ) -> list[Ranked]:
+        """The ``k`` best indexed packages for each investor, best first, with scores."""
+        self._require_fitted()
+        rows = self.investor_ids.rows(investor_ids, "investor")
+        allowed = self._mask(self.package_ids, allowed_packages)
+        excluded = None
+        if exclude:
+            excluded = [self.package_ids.rows_or_missing(list(exclude.get(i, ()))) for i in investor_ids]
+        results = self.package_index.search(self.investor_vectors[rows], k, allowed, excluded)
+        return [self._ranked(self.package_ids, r.rows, r.scores) for r in results]
+
+    def buyers(
+        self, package_ids: Sequence[str], k: int, allowed_investors: Collection[str] | None = None
+    ) -> list[Ranked]:
+        """The ``k`` investors most likely to act on each indexed or trained package."""
+        self._require_fitted()
+        rows = self.package_ids.rows(package_ids, "package")
+        allowed = self._mask(self.investor_ids, allowed_investors)
+        results = self.investor_index.search(self.package_vectors[rows], k, allowed)
+        return [self._ranked(self.investor_ids, r.rows, r.scores) for r in results]
+
+    def similar(self, package_ids: Sequence[str], k: int) -> list[Ranked]:
+        """Indexed packages whose LightFM content embeddings are closest (cosine) to each package's."""
+        self._require_fitted()
+        rows = self.package_ids.rows(package_ids, "package")
+        indexed = self.package_index.stored_rows()
+        components = self.config.lightfm.components
+        content = _normalized(self.package_vectors[:, 2 : 2 + components])
+        scores = content[rows] @ content[indexed].T
+        ranked = []
+        for position, row in enumerate(rows):
+            order = np.argsort(-scores[position], kind="stable")
+            order = order[indexed[order] != row][:k]
+            ranked.append(self._ranked(self.package_ids, indexed[order], scores[position][order]))
+        return ranked
+
+    def score(self, investor_ids: Sequence[str], package_ids: Sequence[str]) -> np.ndarray:
+        """Blended scores, investors × packages (for re-ranking and evaluation)."""
+        self._require_fitted()
+        users = self.investor_vectors[self.investor_ids.rows(investor_ids, "investor")]
+        items = self.package_vectors[self.package_ids.rows(package_ids, "package")]
+        return users @ items.T
+
+    @staticmethod
+    def _mask(id_map: IdMap, allowed: Collection[str] | None) -> np.ndarray | None:
+        if allowed is None:
+            return None
+        rows = id_map.rows_or_missing(list(allowed))
+        mask = np.zeros(len(id_map), dtype=bool)
+        mask[rows[rows >= 0]] = True
+        return mask
+
+    @staticmethod
+    def _ranked(id_map: IdMap, rows: np.ndarray, scores: np.ndarray) -> Ranked:
+        return list(zip(id_map.ids(rows), (float(s) for s in scores), strict=True))
+
+
+def _grow_rows(matrix: np.ndarray, rows: int) -> np.ndarray:
+    if matrix.shape[0] >= rows:
+        return matrix
+    grown = np.zeros((rows, matrix.shape[1]), dtype=matrix.dtype)
+    grown[: matrix.shape[0]] = matrix
+    return grown
+
+
+def _set_sparse_rows(matrix: sp.csr_matrix, n_rows: int, rows: np.ndarray, values: sp.csr_matrix) -> sp.csr_matrix:
+    """``matrix`` grown to ``n_rows`` with ``rows`` replaced by ``values``."""
+    if matrix.shape[0] < n_rows:
+        matrix = sp.vstack([matrix, sp.csr_matrix((n_rows - matrix.shape[0], matrix.shape[1]), dtype=matrix.dtype)])
+    keep = np.ones(n_rows, dtype=np.float32)
+    keep[rows] = 0
+    placed = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, np.arange(len(rows)))), shape=(n_rows, len(rows))
+    ) @ values
+    return (sp.diags(keep) @ matrix + placed).tocsr().astype(np.float32)
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms

@@ -1,0 +1,1 @@
+"""webapi layer of AssetMatch."""

@@ -1,0 +1,54 @@
+"""The application factory: configuration, the store engine, and (later) routes.
+
+``webapi`` is the composition root: it is the only layer that knows about Flask and wires the
+store, the model and the rules together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+from data.masking import PersonalDataFilter
+from data.store import create_store_engine, resolve_database_url
+
+ENGINE_EXTENSION = "assetmatch.engine"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``ASSETMATCH_*`` environment variables, then ``config``."""
+    app = Flask("webapi", instance_relative_config=True)
+    _load_config(app, config)
+    _register_store(app)
+    _register_log_masking(app)
+    return app
+
+
+def _load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DATABASE_URL=None)
+    app.config.from_prefixed_env("ASSETMATCH")
+    if overrides:
+        app.config.from_mapping(overrides)
+    app.config["DATABASE_URL"] = resolve_database_url(Path(app.instance_path), app.config["DATABASE_URL"])
+
+
+def _register_store(app: Flask) -> None:
+    app.extensions[ENGINE_EXTENSION] = create_store_engine(app.config["DATABASE_URL"])
+
+
+def _register_log_masking(app: Flask) -> None:
+    """Debtors' personal data must never reach a log line, whatever logs it."""
+    personal_data_filter = PersonalDataFilter()
+    for logger in (app.logger, logging.getLogger()):
+        if not any(isinstance(f, PersonalDataFilter) for f in logger.filters):
+            logger.addFilter(personal_data_filter)
+
+
+def store_engine() -> Engine:
+    """The store engine of the current app."""
+    return current_app.extensions[ENGINE_EXTENSION]
