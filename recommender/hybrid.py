@@ -10,12 +10,14 @@ profile, so neither waits for a retrain.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.als_part import ALSParams, ALSPart
+from recommender.artifact import read_arrays, sparse_arrays, sparse_from, text_array, write_arrays
 from recommender.errors import NotFittedError
 from recommender.idmap import IdMap
 from recommender.interactions import positive_part
@@ -43,6 +45,18 @@ class HybridConfig:
     identity_weight: float = 1.0
     random_state: int = 0
     num_threads: int = 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> HybridConfig:
+        values = dict(values)
+        return cls(
+            lightfm=LightFMParams(**values.pop("lightfm")),
+            als=ALSParams(**values.pop("als")),
+            **values,
+        )
 
 
 @dataclass(frozen=True)
@@ -254,6 +268,59 @@ class HybridRecommender:
         users = self.investor_vectors[self.investor_ids.rows(investor_ids, "investor")]
         items = self.package_vectors[self.package_ids.rows(package_ids, "package")]
         return users @ items.T
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: Path) -> None:
+        """Write the model, its id maps, vocabularies and indexes as one artifact."""
+        self._require_fitted()
+        lightfm = self.lightfm
+        arrays = {
+            "investor_ids": text_array(self.investor_ids.external_ids),
+            "trained_investor_ids": text_array(self.trained_investors.external_ids),
+            "package_ids": text_array(self.package_ids.external_ids),
+            "user_vocabulary": text_array(self.user_vocabulary.names),
+            "item_vocabulary": text_array(self.item_vocabulary.names),
+            "user_feature_embeddings": lightfm.user_feature_embeddings,
+            "user_feature_biases": lightfm.user_feature_biases,
+            "item_feature_embeddings": lightfm.item_feature_embeddings,
+            "item_feature_biases": lightfm.item_feature_biases,
+            "als_user_factors": self.als.user_factors,
+            "als_feature_factors": self.als.feature_factors,
+            "investor_vectors": self.investor_vectors,
+            "package_vectors": self.package_vectors,
+            "package_index": self.package_index.to_bytes(),
+            "investor_index": self.investor_index.to_bytes(),
+            **sparse_arrays("package_features", self.package_features),
+        }
+        metadata = {"config": self.config.to_dict(), "als_scale": self.als_scale}
+        write_arrays(path, metadata, arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: Path) -> HybridRecommender:
+        """Read a model written by ``save``; raises ``ArtifactError`` if it is unusable."""
+        metadata, arrays = read_arrays(path)
+        model = cls(HybridConfig.from_dict(metadata["config"]))
+        model.als_scale = float(metadata["als_scale"])
+        model.investor_ids = IdMap(arrays["investor_ids"].tolist())
+        model.trained_investors = IdMap(arrays["trained_investor_ids"].tolist())
+        model.package_ids = IdMap(arrays["package_ids"].tolist())
+        model.user_vocabulary = FeatureVocabulary(arrays["user_vocabulary"].tolist())
+        model.item_vocabulary = FeatureVocabulary(arrays["item_vocabulary"].tolist())
+        model.lightfm = LightFMPart(model.config.lightfm)
+        model.lightfm.user_feature_embeddings = arrays["user_feature_embeddings"]
+        model.lightfm.user_feature_biases = arrays["user_feature_biases"]
+        model.lightfm.item_feature_embeddings = arrays["item_feature_embeddings"]
+        model.lightfm.item_feature_biases = arrays["item_feature_biases"]
+        model.als = ALSPart(model.config.als)
+        model.als.user_factors = arrays["als_user_factors"]
+        model.als.feature_factors = arrays["als_feature_factors"]
+        model.investor_vectors = arrays["investor_vectors"]
+        model.package_vectors = arrays["package_vectors"]
+        model.package_features = sparse_from("package_features", arrays)
+        model.package_index = VectorIndex.from_bytes(arrays["package_index"])
+        model.investor_index = VectorIndex.from_bytes(arrays["investor_index"])
+        model._fitted = True
+        return model
 
     @staticmethod
     def _mask(id_map: IdMap, allowed: Collection[str] | None) -> np.ndarray | None:

@@ -51,6 +51,18 @@ class VectorIndex:
         if len(rows) and self._index.ntotal:
             self._index.remove_ids(faiss.IDSelectorBatch(rows))
 
+    def to_bytes(self) -> np.ndarray:
+        """The whole index, serialised by FAISS, for the model artifact."""
+        return faiss.serialize_index(self._index)
+
+    @classmethod
+    def from_bytes(cls, data: np.ndarray) -> VectorIndex:
+        """An index restored from ``to_bytes`` output."""
+        index = faiss.deserialize_index(np.ascontiguousarray(data, dtype=np.uint8))
+        restored = cls(index.d)
+        restored._index = index
+        return restored
+
     def stored_rows(self) -> np.ndarray:
         """The rows currently in the index."""
         return faiss.vector_to_array(self._index.id_map).astype(np.int64)

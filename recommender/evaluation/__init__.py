@@ -1,0 +1,1 @@
+"""Offline evaluation: ranking metrics, baselines and the reproducible reports."""
