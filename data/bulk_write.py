@@ -14,12 +14,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from data.schema import events_table
 
 CHUNK_ROWS = 50_000
+# From this many events on, PostgreSQL checks the event table's foreign keys once for the whole
+# batch (drop, insert, re-add: a single join) instead of once per row, which is most of the
+# cost of a large import; and when the batch is at least as large as what is stored, the
+# lookup indexes are rebuilt once instead of updated row by row. The table is locked for the
+# transaction meanwhile, so smaller batches, such as those the API ingests, keep per-row work.
+BULK_FOREIGN_KEY_CHECK_ROWS = 100_000
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in events_table.columns if c.name != "id")
 
 ProgressCallback = Callable[[int], None]
@@ -57,13 +64,37 @@ def upsert_by_key(connection: Connection, table: Table, frame: pd.DataFrame) -> 
         return
     key = [column.name for column in table.primary_key.columns]
     columns = [column for column in frame.columns if column in table.c]
-    value_columns = [python_values(frame[column]) for column in columns]
-    rows = [dict(zip(columns, values, strict=True)) for values in zip(*value_columns, strict=True)]
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    for chunk in _chunks(rows, CHUNK_ROWS // 10):
-        statement = insert(table)
+    rows = zip(*(python_values(frame[column]) for column in columns), strict=True)
+    if connection.dialect.name == "postgresql":
+        _copy_upsert(connection, table, columns, key, rows)
+        return
+    records = [dict(zip(columns, values, strict=True)) for values in rows]
+    for chunk in _chunks(records, CHUNK_ROWS // 10):
+        statement = sqlite.insert(table)
         updates = {column: statement.excluded[column] for column in columns if column not in key}
         connection.execute(statement.on_conflict_do_update(index_elements=key, set_=updates), chunk)
+
+
+def _copy_upsert(
+    connection: Connection, table: Table, columns: list[str], key: list[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: COPY into a staging copy of the table, then one INSERT .. ON CONFLICT DO UPDATE."""
+    staging = f"staged_{table.name}"
+    column_list = ", ".join(columns)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column not in key)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {table.name})")
+        with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table.name} ({column_list}) SELECT {column_list} FROM {staging}"
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
+    finally:
+        cursor.close()
 
 
 def insert_new_events(
@@ -73,9 +104,26 @@ def insert_new_events(
     if events.empty:
         return 0
     rows = _event_rows(events)
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name != "postgresql":
+        return _executemany_new_events(connection, rows, on_progress)
+    if len(events) < BULK_FOREIGN_KEY_CHECK_ROWS:
         return _copy_new_events(connection, rows, on_progress)
-    return _executemany_new_events(connection, rows, on_progress)
+    foreign_keys = sorted(events_table.foreign_key_constraints, key=lambda constraint: str(constraint.name))
+    stored = connection.execute(select(func.count()).select_from(events_table)).scalar_one()
+    rebuilt_indexes = sorted(
+        (index for index in events_table.indexes if not index.unique and len(events) >= stored),
+        key=lambda index: str(index.name),
+    )
+    for constraint in foreign_keys:
+        connection.execute(DropConstraint(constraint))
+    for index in rebuilt_indexes:
+        connection.execute(DropIndex(index))
+    added = _copy_new_events(connection, rows, on_progress)
+    for index in rebuilt_indexes:
+        connection.execute(CreateIndex(index))
+    for constraint in foreign_keys:
+        connection.execute(AddConstraint(constraint))  # validates every row in one pass
+    return added
 
 
 def _event_rows(events: pd.DataFrame) -> Iterator[tuple[Any, ...]]:

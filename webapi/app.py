@@ -6,7 +6,6 @@ store, the model and the rules together.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
-from data.masking import PersonalDataFilter
+from data.masking import install_log_masking
 from data.store import create_store_engine, resolve_database_url
 
 ENGINE_EXTENSION = "assetmatch.engine"
@@ -43,10 +42,7 @@ def _register_store(app: Flask) -> None:
 
 def _register_log_masking(app: Flask) -> None:
     """Debtors' personal data must never reach a log line, whatever logs it."""
-    personal_data_filter = PersonalDataFilter()
-    for logger in (app.logger, logging.getLogger()):
-        if not any(isinstance(f, PersonalDataFilter) for f in logger.filters):
-            logger.addFilter(personal_data_filter)
+    install_log_masking()
 
 
 def store_engine() -> Engine:

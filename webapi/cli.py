@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime, time
 from pathlib import Path
 
 import click
@@ -25,9 +26,16 @@ from data.summary import market_summary_lines
 from webapi.app import create_app, store_engine
 
 
-def migrated_engine() -> Engine:
-    """The app's store engine, refusing (with the command to run) a database not yet migrated."""
+def command_engine() -> Engine:
+    """The app's store engine; its connections are closed when the command ends."""
     engine = store_engine()
+    click.get_current_context().call_on_close(engine.dispose)
+    return engine
+
+
+def migrated_engine() -> Engine:
+    """The store engine, refusing (with the command to run) a database not yet migrated."""
+    engine = command_engine()
     try:
         require_current_schema(engine)
     except SchemaOutOfDateError as error:
@@ -55,7 +63,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the newest schema (creates it when empty)."""
-    engine = store_engine()
+    engine = command_engine()
     upgrade_schema(engine, revision)
     echo(f"database {engine.url.render_as_string(hide_password=True)} at revision {current_revision(engine)}")
 
@@ -65,7 +73,7 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Roll the schema back to REVISION (``base`` drops every table)."""
-    engine = store_engine()
+    engine = command_engine()
     downgrade_schema(engine, revision)
     echo(f"database at revision {current_revision(engine) or 'base'}")
 
@@ -95,9 +103,20 @@ def import_command(directory: Path) -> None:
 @click.option("--investors", "n_investors", default=2_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--packages", "n_packages", default=5_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
-def generate_command(out_dir: Path, n_investors: int, n_packages: int, seed: int) -> None:
-    """Write a synthetic market (and its hidden truth) in the contract's CSV format."""
-    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed)
+@click.option(
+    "--end",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="The market's 'now' (local time): history ends here, the newest listings are live. "
+    "Default: today at midnight, so the market is live when imported.",
+)
+def generate_command(out_dir: Path, n_investors: int, n_packages: int, seed: int, end: datetime | None) -> None:
+    """Write a synthetic market (and its hidden truth) in the contract's CSV format.
+
+    The same seed and --end always give the same files.
+    """
+    end = end or datetime.combine(date.today(), time())
+    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end)
     write_market(market, out_dir)
     echo(
         f"wrote {len(market.investors)} investors, {len(market.packages)} packages, "

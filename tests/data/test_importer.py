@@ -135,3 +135,25 @@ def test_the_committed_sample_market_imports_cleanly(engine: Engine) -> None:
     assert summary.packages_added > 500
     assert summary.events_added > 5_000
     assert summary.events_already_stored == 0
+
+
+def test_the_bulk_path_keeps_foreign_keys_in_force(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large PostgreSQL imports check references once per batch; the constraints must come back."""
+    from alembic import command
+
+    import data.bulk_write
+    from data.store import alembic_config
+
+    monkeypatch.setattr(data.bulk_write, "BULK_FOREIGN_KEY_CHECK_ROWS", 1)
+    assert import_market(engine, write_market(tmp_path / "m")).events_added == 5
+    command.check(alembic_config(engine))  # fails if a foreign key went missing
+    with pytest.raises(Exception, match="(?i)foreign key"):
+        with engine.begin() as connection:
+            connection.execute(
+                events_table.insert().values(
+                    event_id="orphan", investor_id="nobody", package_id="pkg-1",
+                    event_type="view", occurred_at=datetime(2025, 1, 1),
+                )
+            )
