@@ -118,3 +118,25 @@ class EventRow(Base):
 investors_table = InvestorRow.__table__
 packages_table = PackageRow.__table__
 events_table = EventRow.__table__
+
+
+class ModelVersionRow(Base):
+    """One trained model: where its artifact is, what it was trained on, how it scored.
+
+    Exactly one version is ``active`` at a time: the one serving uses.
+    """
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    artifact_path: Mapped[str] = mapped_column(Text)
+    trained_until: Mapped[datetime] = mapped_column(DateTime)
+    event_high_water: Mapped[int] = mapped_column(BigInteger)
+    params: Mapped[str] = mapped_column(Text)
+    metrics: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+model_versions_table = ModelVersionRow.__table__

@@ -1,16 +1,22 @@
 """The hybrid recommender: LightFM on features plus ALS on investors × features, as vectors.
 
-Both halves become one inner product through the bias trick (STYLE.md): an investor is
-``[w_l·b_u, w_l, w_l·e_u, w_a·x_u, w_act·activity_u]`` and a package ``[1, b_i, e_i, y_i, 1]``,
-so the blended score is what an exact FAISS inner-product index returns, in both directions.
-A new package needs only its content features to get a vector, and a new investor only its
-profile, so neither waits for a retrain.
+Both halves become one inner product through the bias trick (STYLE.md). A package is
+``[1, b_i, e_i, y_i, 1]``: LightFM bias and embedding, ALS factors, and a constant. An investor
+is ``[-w_l·μ_u/σ_u, w_l/σ_u, w_l·e_u/σ_u, w_a·x_u, w_act·activity_u]``: its LightFM score is
+standardised (μ_u, σ_u over reference packages) because WARP only learns each investor's
+*order* of packages, and finding buyers compares investors with each other; the ALS score and
+activity, which do carry an investor's overall propensity, are added on top. Standardising
+leaves each investor's own ranking unchanged.
+
+The blended score is what an exact FAISS inner-product index returns, in both directions. A new
+package needs only its content features to get a vector, and a new investor only its profile,
+so neither waits for a retrain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +37,7 @@ Ranked = list[tuple[str, float]]
 # Features seen on fewer packages than this are noise for a model that must generalise to new ones.
 MIN_PACKAGE_FEATURE_COUNT = 3
 SCALE_SAMPLE_PAIRS = 20_000
+REFERENCE_PACKAGES = 2_000
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,12 @@ class HybridConfig:
     lightfm_weight: float = 1.0
     als_weight: float = 0.5
     activity_weight: float = 0.0
-    identity_weight: float = 1.0
+    investor_identity_weight: float = 1.0
+    # 0 describes packages by content alone (every listing is new); > 0 adds an identity
+    # feature for packages seen in training, for catalogues whose items recur.
+    package_identity_weight: float = 0.0
+    # Which profile feature groups describe an investor (see ``profiles.FEATURE_GROUPS``).
+    investor_feature_groups: tuple[str, ...] = ("identity_attrs", "stated")
     random_state: int = 0
     num_threads: int = 1
 
@@ -55,6 +67,7 @@ class HybridConfig:
         return cls(
             lightfm=LightFMParams(**values.pop("lightfm")),
             als=ALSParams(**values.pop("als")),
+            investor_feature_groups=tuple(values.pop("investor_feature_groups")),
             **values,
         )
 
@@ -86,15 +99,27 @@ class HybridRecommender:
         self.item_vocabulary = FeatureVocabulary.from_rows(
             training.package_features, min_count=MIN_PACKAGE_FEATURE_COUNT
         )
-        self.trained_investors = training.investor_ids
-        package_matrix = self.item_vocabulary.encode(training.package_features)
-        user_matrix = self._user_feature_matrix(training.investor_features, np.arange(len(training.investor_ids)))
+        # Only investors with history get an identity feature: an identity nobody trained is noise.
+        has_history = np.diff(positives.indptr) > 0
+        self.trained_investors = IdMap(training.investor_ids.external_ids[has_history].tolist())
+        investor_identity = np.full(len(training.investor_ids), -1, dtype=np.int64)
+        investor_identity[has_history] = np.arange(int(has_history.sum()))
+        self.trained_packages = training.package_ids
+        package_matrix = self._package_feature_matrix(
+            training.package_features, np.arange(len(training.package_ids))
+        )
+        user_matrix = self._user_feature_matrix(training.investor_features, investor_identity)
 
         self.lightfm = LightFMPart(config.lightfm).fit(
             positives, user_matrix, package_matrix, config.random_state, config.num_threads
         )
         self.als = ALSPart(config.als).fit(positives, package_matrix, config.random_state, config.num_threads)
-        self.als_scale = self._als_scale(positives, user_matrix, package_matrix)
+        rng = np.random.default_rng(config.random_state)
+        reference = rng.choice(package_matrix.shape[0], min(REFERENCE_PACKAGES, package_matrix.shape[0]), replace=False)
+        self.reference_biases, self.reference_embeddings = self.lightfm.item_representations(
+            package_matrix[np.sort(reference)]
+        )
+        self.als_scale = self._als_scale(positives.shape[0], package_matrix, rng)
 
         self.package_ids = training.package_ids
         self.package_features = package_matrix
@@ -115,30 +140,29 @@ class HybridRecommender:
         return 2 + self.config.lightfm.components + self.config.als.factors + 1
 
     def _user_feature_matrix(self, rows: Sequence[FeatureRow], identity_rows: np.ndarray) -> sp.csr_matrix:
-        """Identity block (trained investors only; -1 = none) beside the profile features."""
-        known = identity_rows >= 0
-        n_trained = len(self.trained_investors)
-        identity = sp.csr_matrix(
-            (
-                np.full(int(known.sum()), self.config.identity_weight, dtype=np.float32),
-                (np.flatnonzero(known), identity_rows[known]),
-            ),
-            shape=(len(rows), n_trained),
+        """Identity block (investors seen in training; -1 = none) beside the profile features."""
+        return _beside_identity(
+            self.user_vocabulary.encode(rows), identity_rows, len(self.trained_investors),
+            self.config.investor_identity_weight,
         )
-        return sp.hstack([identity, self.user_vocabulary.encode(rows)], format="csr", dtype=np.float32)
 
-    def _als_scale(self, positives: sp.csr_matrix, user_matrix: sp.csr_matrix, package_matrix: sp.csr_matrix) -> float:
-        """Bring ALS scores to LightFM's spread, so the blend weights mean what they say."""
-        rng = np.random.default_rng(self.config.random_state)
-        users = rng.integers(0, positives.shape[0], SCALE_SAMPLE_PAIRS)
-        items = rng.integers(0, positives.shape[1], SCALE_SAMPLE_PAIRS)
-        _, user_embeddings = self.lightfm.user_representations(user_matrix[users])
-        item_biases, item_embeddings = self.lightfm.item_representations(package_matrix[items])
-        lightfm_scores = (user_embeddings * item_embeddings).sum(axis=1) + item_biases
+    def _package_feature_matrix(self, rows: Sequence[FeatureRow], identity_rows: np.ndarray) -> sp.csr_matrix:
+        """Content features, beside an identity block only when packages may recur."""
+        content = self.item_vocabulary.encode(rows)
+        if self.config.package_identity_weight <= 0:
+            return content
+        return _beside_identity(
+            content, identity_rows, len(self.trained_packages), self.config.package_identity_weight
+        )
+
+    def _als_scale(self, n_users: int, package_matrix: sp.csr_matrix, rng: np.random.Generator) -> float:
+        """Bring ALS scores to the unit spread of standardised LightFM scores."""
+        users = rng.integers(0, n_users, SCALE_SAMPLE_PAIRS)
+        items = rng.integers(0, package_matrix.shape[0], SCALE_SAMPLE_PAIRS)
         als_items = self.als.item_vectors(package_matrix[items])
         als_scores = (self.als.user_factors[users] * als_items).sum(axis=1)  # type: ignore[index]
         spread = float(np.std(als_scores))
-        return float(np.std(lightfm_scores)) / spread if spread > 0 else 1.0
+        return 1.0 / spread if spread > 0 else 1.0
 
     def _package_vectors(self, package_matrix: sp.csr_matrix) -> np.ndarray:
         biases, embeddings = self.lightfm.item_representations(package_matrix)
@@ -147,17 +171,59 @@ class HybridRecommender:
 
     def _investor_vectors(self, user_matrix: sp.csr_matrix, als_factors: np.ndarray, activity: np.ndarray) -> np.ndarray:
         config = self.config
-        biases, embeddings = self.lightfm.user_representations(user_matrix)
-        weight = config.lightfm_weight
+        _, embeddings = self.lightfm.user_representations(user_matrix)
+        reference_scores = embeddings @ self.reference_embeddings.T + self.reference_biases[None, :]
+        mean = reference_scores.mean(axis=1)
+        spread = reference_scores.std(axis=1)
+        spread[spread <= 1e-9] = 1.0
+        weight = config.lightfm_weight / spread
         return np.hstack(
             [
-                weight * biases[:, None],
-                np.full((len(biases), 1), weight, dtype=np.float32),
-                weight * embeddings,
+                (-weight * mean)[:, None],
+                weight[:, None],
+                weight[:, None] * embeddings,
                 (config.als_weight * self.als_scale) * als_factors,
                 (config.activity_weight * activity)[:, None],
             ]
         ).astype(np.float32)
+
+    def reweighted(self, lightfm_weight: float, als_weight: float, activity_weight: float) -> HybridRecommender:
+        """A copy with other blend weights, without refitting (for tuning the blend on validation).
+
+        Each block of an investor vector is proportional to its weight, so it is rescaled in
+        place; a block whose current weight is zero cannot be recovered, so fit with non-zero
+        weights when the blend is to be tuned.
+        """
+        self._require_fitted()
+        config = self.config
+        scales = []
+        for old, new, name in (
+            (config.lightfm_weight, lightfm_weight, "lightfm_weight"),
+            (config.als_weight, als_weight, "als_weight"),
+            (config.activity_weight, activity_weight, "activity_weight"),
+        ):
+            if old == 0 and new != 0:
+                raise ValueError(f"cannot raise {name} from 0 without refitting")
+            scales.append(new / old if old else 0.0)
+        components = config.lightfm.components
+        lightfm_end = 2 + components
+        als_end = lightfm_end + config.als.factors
+        column_scale = np.concatenate(
+            [
+                np.full(lightfm_end, scales[0]),
+                np.full(config.als.factors, scales[1]),
+                np.full(self.dimension - als_end, scales[2]),
+            ]
+        ).astype(np.float32)
+        copy = object.__new__(HybridRecommender)
+        copy.__dict__.update(self.__dict__)
+        copy.config = replace(
+            config, lightfm_weight=lightfm_weight, als_weight=als_weight, activity_weight=activity_weight
+        )
+        copy.investor_vectors = self.investor_vectors * column_scale
+        copy.investor_index = VectorIndex(self.dimension)
+        copy.investor_index.upsert(np.arange(len(copy.investor_ids)), copy.investor_vectors)
+        return copy
 
     # ------------------------------------------------------------------ live updates
     def _require_fitted(self) -> None:
@@ -167,7 +233,7 @@ class HybridRecommender:
     def index_packages(self, package_ids: Sequence[str], feature_rows: Sequence[FeatureRow]) -> None:
         """Make packages recommendable now, scored from their content features alone."""
         self._require_fitted()
-        matrix = self.item_vocabulary.encode(feature_rows)
+        matrix = self._package_feature_matrix(feature_rows, self.trained_packages.rows_or_missing(list(package_ids)))
         vectors = self._package_vectors(matrix)
         self.package_ids = self.package_ids.extended(package_ids)
         rows = self.package_ids.rows(package_ids, "package")
@@ -277,6 +343,9 @@ class HybridRecommender:
         arrays = {
             "investor_ids": text_array(self.investor_ids.external_ids),
             "trained_investor_ids": text_array(self.trained_investors.external_ids),
+            "trained_package_ids": text_array(self.trained_packages.external_ids),
+            "reference_biases": self.reference_biases,
+            "reference_embeddings": self.reference_embeddings,
             "package_ids": text_array(self.package_ids.external_ids),
             "user_vocabulary": text_array(self.user_vocabulary.names),
             "item_vocabulary": text_array(self.item_vocabulary.names),
@@ -303,6 +372,9 @@ class HybridRecommender:
         model.als_scale = float(metadata["als_scale"])
         model.investor_ids = IdMap(arrays["investor_ids"].tolist())
         model.trained_investors = IdMap(arrays["trained_investor_ids"].tolist())
+        model.trained_packages = IdMap(arrays["trained_package_ids"].tolist())
+        model.reference_biases = arrays["reference_biases"]
+        model.reference_embeddings = arrays["reference_embeddings"]
         model.package_ids = IdMap(arrays["package_ids"].tolist())
         model.user_vocabulary = FeatureVocabulary(arrays["user_vocabulary"].tolist())
         model.item_vocabulary = FeatureVocabulary(arrays["item_vocabulary"].tolist())
@@ -334,6 +406,18 @@ class HybridRecommender:
     @staticmethod
     def _ranked(id_map: IdMap, rows: np.ndarray, scores: np.ndarray) -> Ranked:
         return list(zip(id_map.ids(rows), (float(s) for s in scores), strict=True))
+
+
+def _beside_identity(
+    features: sp.csr_matrix, identity_rows: np.ndarray, n_identities: int, weight: float
+) -> sp.csr_matrix:
+    """``[identity | features]``: one identity column per trained entity, empty for new ones."""
+    known = identity_rows >= 0
+    identity = sp.csr_matrix(
+        (np.full(int(known.sum()), weight, dtype=np.float32), (np.flatnonzero(known), identity_rows[known])),
+        shape=(features.shape[0], n_identities),
+    )
+    return sp.hstack([identity, features], format="csr", dtype=np.float32)
 
 
 def _grow_rows(matrix: np.ndarray, rows: int) -> np.ndarray:

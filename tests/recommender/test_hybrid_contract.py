@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,12 @@ def test_unknown_ids_and_unfitted_models_raise_named_errors(model: HybridRecomme
         HybridRecommender.load(corrupt)
     with pytest.raises(ArtifactError, match="does not exist"):
         HybridRecommender.load(tmp_path / "missing.npz")
+
+
+def test_reweighting_equals_refitting_with_those_weights() -> None:
+    training = planted_training_set()
+    fitted = HybridRecommender(replace(SMALL, activity_weight=1.0)).fit(training)
+    refit = HybridRecommender(replace(SMALL, lightfm_weight=0.5, als_weight=2.0, activity_weight=0.3)).fit(training)
+    reweighted = fitted.reweighted(0.5, 2.0, 0.3)
+    np.testing.assert_allclose(reweighted.investor_vectors, refit.investor_vectors, rtol=1e-5, atol=1e-6)
+    assert reweighted.config == refit.config

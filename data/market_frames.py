@@ -1,0 +1,60 @@
+"""Read the stored market back as contract-shaped frames, for training and batch ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, Table, func, select
+
+from data.contract import EVENT_FIELDS, INVESTOR_FIELDS, PACKAGE_FIELDS, Field
+from data.schema import events_table, investors_table, packages_table
+
+
+@dataclass(frozen=True)
+class StoredMarket:
+    """Investors, packages and events as stored, plus the event high-water mark they include."""
+
+    investors: pd.DataFrame
+    packages: pd.DataFrame
+    events: pd.DataFrame
+    event_high_water: int
+
+
+def load_market(engine: Engine) -> StoredMarket:
+    """Everything in the store, read in one transaction so the three frames agree."""
+    with engine.connect() as connection, connection.begin():
+        high_water = connection.execute(select(func.coalesce(func.max(events_table.c.id), 0))).scalar_one()
+        investors = _read(connection, investors_table, INVESTOR_FIELDS)
+        packages = _read(connection, packages_table, PACKAGE_FIELDS)
+        events = _read(connection, events_table, EVENT_FIELDS, events_table.c.id <= high_water)
+    return StoredMarket(investors, packages, events, int(high_water))
+
+
+def _read(connection, table: Table, fields: tuple[Field, ...], where=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    columns = [table.c[field.name] for field in fields]
+    query = select(*columns)
+    if where is not None:
+        query = query.where(where)
+    if "id" in table.c:
+        query = query.order_by(table.c.id)
+    result = connection.execute(query)
+    frame = pd.DataFrame(result.fetchall(), columns=[field.name for field in fields])
+    return _typed(frame, fields)
+
+
+def _typed(frame: pd.DataFrame, fields: tuple[Field, ...]) -> pd.DataFrame:
+    """The dtypes ``data.csv_reader`` produces, so stored and freshly read markets look alike."""
+    for field in fields:
+        column = frame[field.name]
+        if field.kind in ("date", "timestamp"):
+            frame[field.name] = pd.to_datetime(column).astype("datetime64[us]")
+        elif field.kind == "decimal":
+            frame[field.name] = pd.to_numeric(column, errors="raise").astype("float64")
+        elif field.kind == "int":
+            frame[field.name] = column.astype("int64")
+        elif field.kind == "bool":
+            frame[field.name] = column.astype(bool)
+        else:
+            frame[field.name] = column.astype(object).where(column.notna(), None)
+    return frame

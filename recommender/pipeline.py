@@ -1,0 +1,57 @@
+"""From a stored market to a serving-ready model: profiles, features, fit, live index.
+
+This is what ``assetmatch train`` runs and what the evaluations run at their cutoffs, so the
+model that is measured is built exactly like the model that serves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from data.contract import LIVE_STATUSES
+from profiles import EventWeights, ProfileTable, build_profiles
+from recommender.hybrid import HybridConfig, HybridRecommender
+from recommender.package_features import package_feature_rows
+from recommender.training_set import build_training_set
+
+
+def live_packages(packages: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """Packages that may be recommended at ``now``: active or upcoming, closing in the future."""
+    live = packages["status"].isin(LIVE_STATUSES) & (packages["closes_at"] > now) & (packages["listed_at"] <= now)
+    return packages[live]
+
+
+def train_recommender(
+    investors: pd.DataFrame,
+    packages: pd.DataFrame,
+    events: pd.DataFrame,
+    now: datetime,
+    config: HybridConfig | None = None,
+    event_weights: EventWeights | None = None,
+) -> tuple[HybridRecommender, ProfileTable]:
+    """Fit on everything known at ``now`` and index the packages live at ``now``.
+
+    Returns the model and the profiles it was fitted with (matching reads them for reasons).
+    """
+    config = config or HybridConfig()
+    weights = event_weights or EventWeights()
+    known_investors = investors[investors["registered_at"] <= now]
+    profiles = build_profiles(known_investors, packages, events, now, weights)
+    training = build_training_set(
+        known_investors, packages, events, profiles, now, weights, config.investor_feature_groups
+    )
+    model = HybridRecommender(config).fit(training)
+    live = live_packages(packages, now)
+    model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+    return model, profiles
+
+
+def add_investors(
+    model: HybridRecommender, profiles: ProfileTable, investor_ids: list[str]
+) -> None:
+    """Give investors the model has not seen a vector from their profile (cold investors)."""
+    new = [investor_id for investor_id in investor_ids if investor_id not in model.investor_ids]
+    if new:
+        model.upsert_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
