@@ -38,23 +38,27 @@ Ranked = list[tuple[str, float]]
 MIN_PACKAGE_FEATURE_COUNT = 3
 SCALE_SAMPLE_PAIRS = 20_000
 REFERENCE_PACKAGES = 2_000
+# Listing words in more than this share of training packages are boilerplate and dropped.
+WORD_PREFIX = "word="
+MAX_WORD_SHARE = 0.05
 
 
 @dataclass(frozen=True)
 class HybridConfig:
     """Everything that decides a fitted model; saved with it."""
 
-    lightfm: LightFMParams = field(default_factory=LightFMParams)
+    # Defaults are the engine's choices on the validation split of docs/evaluation-market.md.
+    lightfm: LightFMParams = field(default_factory=lambda: LightFMParams(components=64, epochs=20))
     als: ALSParams = field(default_factory=ALSParams)
     lightfm_weight: float = 1.0
-    als_weight: float = 0.5
-    activity_weight: float = 0.0
+    als_weight: float = 0.1
+    activity_weight: float = 0.5
     investor_identity_weight: float = 1.0
     # 0 describes packages by content alone (every listing is new); > 0 adds an identity
     # feature for packages seen in training, for catalogues whose items recur.
     package_identity_weight: float = 0.0
     # Which profile feature groups describe an investor (see ``profiles.FEATURE_GROUPS``).
-    investor_feature_groups: tuple[str, ...] = ("identity_attrs", "stated")
+    investor_feature_groups: tuple[str, ...] = ("identity_attrs", "stated", "hesitation")
     random_state: int = 0
     num_threads: int = 1
 
@@ -97,7 +101,9 @@ class HybridRecommender:
         positives = positive_part(training.evidence)
         self.user_vocabulary = FeatureVocabulary.from_rows(training.investor_features)
         self.item_vocabulary = FeatureVocabulary.from_rows(
-            training.package_features, min_count=MIN_PACKAGE_FEATURE_COUNT
+            training.package_features,
+            min_count=MIN_PACKAGE_FEATURE_COUNT,
+            max_share_by_prefix={WORD_PREFIX: MAX_WORD_SHARE},
         )
         # Only investors with history get an identity feature: an identity nobody trained is noise.
         has_history = np.diff(positives.indptr) > 0
@@ -304,13 +310,20 @@ class HybridRecommender:
         return [self._ranked(self.package_ids, r.rows, r.scores) for r in results]
 
     def buyers(
-        self, package_ids: Sequence[str], k: int, allowed_investors: Collection[str] | None = None
+        self,
+        package_ids: Sequence[str],
+        k: int,
+        allowed_investors: Collection[str] | None = None,
+        exclude: Mapping[str, Collection[str]] | None = None,
     ) -> list[Ranked]:
         """The ``k`` investors most likely to act on each indexed or trained package."""
         self._require_fitted()
         rows = self.package_ids.rows(package_ids, "package")
         allowed = self._mask(self.investor_ids, allowed_investors)
-        results = self.investor_index.search(self.package_vectors[rows], k, allowed)
+        excluded = None
+        if exclude:
+            excluded = [self.investor_ids.rows_or_missing(list(exclude.get(p, ()))) for p in package_ids]
+        results = self.investor_index.search(self.package_vectors[rows], k, allowed, excluded)
         return [self._ranked(self.investor_ids, r.rows, r.scores) for r in results]
 
     def similar(self, package_ids: Sequence[str], k: int) -> list[Ranked]:

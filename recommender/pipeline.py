@@ -55,3 +55,34 @@ def add_investors(
     new = [investor_id for investor_id in investor_ids if investor_id not in model.investor_ids]
     if new:
         model.upsert_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
+
+
+def sync_live_packages(model: HybridRecommender, live: pd.DataFrame) -> None:
+    """Index exactly the live packages: new listings get content vectors now, closed ones leave.
+
+    Live listings are re-encoded from their current rows, so an edited listing (a fuller data
+    room, a lower reserve) is scored as it is now.
+    """
+    indexed = set(model.package_ids.ids(model.package_index.stored_rows()))
+    gone = indexed - set(live["package_id"])
+    if gone:
+        model.unindex_packages(gone)
+    if len(live):
+        model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+
+
+def add_new_investors(
+    model: HybridRecommender,
+    investors: pd.DataFrame,
+    packages: pd.DataFrame,
+    events: pd.DataFrame,
+    now: datetime,
+) -> list[str]:
+    """Vectorise investors who joined after the model was trained, from their profiles."""
+    new = investors[~investors["investor_id"].isin(set(model.investor_ids.external_ids.tolist()))]
+    new = new[new["registered_at"] <= now]
+    if new.empty:
+        return []
+    profiles = build_profiles(new, packages, events, now)
+    add_investors(model, profiles, new["investor_id"].tolist())
+    return new["investor_id"].tolist()

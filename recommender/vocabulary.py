@@ -26,12 +26,26 @@ class FeatureVocabulary:
         return len(self.names)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Mapping[str, float]], min_count: int = 1) -> FeatureVocabulary:
-        """Every feature present in at least ``min_count`` rows, in sorted order (deterministic)."""
+    def from_rows(
+        cls,
+        rows: Sequence[Mapping[str, float]],
+        min_count: int = 1,
+        max_share_by_prefix: Mapping[str, float] | None = None,
+    ) -> FeatureVocabulary:
+        """Features present in at least ``min_count`` rows, in sorted order (deterministic).
+
+        ``max_share_by_prefix`` drops features of a kind that appear in too large a share of
+        rows: a word in most listings ("million", "data room") is boilerplate, not a signal.
+        """
         counts: Counter[str] = Counter()
         for row in rows:
             counts.update(row.keys())
-        return cls(sorted(name for name, count in counts.items() if count >= min_count))
+        limits = {prefix: share * len(rows) for prefix, share in (max_share_by_prefix or {}).items()}
+
+        def too_common(name: str, count: int) -> bool:
+            return any(name.startswith(prefix) and count > limit for prefix, limit in limits.items())
+
+        return cls(sorted(n for n, c in counts.items() if c >= min_count and not too_common(n, c)))
 
     def encode(self, rows: Sequence[Mapping[str, float]], normalize: bool = True) -> sp.csr_matrix:
         """A float32 CSR matrix with one row per mapping; unknown features are ignored.

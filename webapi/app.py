@@ -6,6 +6,7 @@ store, the model and the rules together.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,13 @@ ENGINE_EXTENSION = "assetmatch.engine"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then ``ASSETMATCH_*`` environment variables, then ``config``."""
-    app = Flask("webapi", instance_relative_config=True)
+    """Build the app: defaults, then ``ASSETMATCH_*`` environment variables, then ``config``.
+
+    The instance folder (SQLite file, model artifacts) is ``instance/`` beside the code unless
+    ``ASSETMATCH_INSTANCE_PATH`` or ``config["INSTANCE_PATH"]`` (an absolute path) says otherwise.
+    """
+    instance_path = os.environ.get("ASSETMATCH_INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH")
+    app = Flask("webapi", instance_relative_config=True, instance_path=instance_path)
     _load_config(app, config)
     _register_store(app)
     _register_log_masking(app)

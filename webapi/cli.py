@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine
 from tqdm import tqdm
 
-from data.csv_reader import MarketFileError
-from data.generator import generate_market, write_market
+from data.csv_reader import MarketFileError, read_market
+from data.generator import generate_market, load_truth, write_market
 from data.importer import count_event_rows, import_market
+from data.market_frames import load_market
 from data.masking import mask_personal_data
+from data.model_registry import list_versions
 from data.store import (
     SchemaOutOfDateError,
     current_revision,
@@ -23,7 +27,16 @@ from data.store import (
     upgrade_schema,
 )
 from data.summary import market_summary_lines
+from matching.batch_push import rank_buyers, rank_investors
+from matching.market_rules import market_eligibility
+from recommender.errors import ArtifactError
+from recommender.evaluation.market_report import market_report
+from recommender.pipeline import add_new_investors, live_packages, sync_live_packages, train_recommender
 from webapi.app import create_app, store_engine
+from webapi.model_store import NoActiveModelError, load_active_model, save_and_activate, utc_now
+
+AS_OF_HELP = "The market clock (UTC) to train or rank at, e.g. to replay a past day. Default: now."
+AS_OF_TYPE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])
 
 
 def command_engine() -> Engine:
@@ -131,3 +144,108 @@ def summary_command() -> None:
     engine = migrated_engine()
     for line in market_summary_lines(engine):
         echo(line)
+
+
+def models_dir() -> Path:
+    return Path(current_app.instance_path) / "models"
+
+
+@main.command("train")
+@click.option("--as-of", type=AS_OF_TYPE, default=None, help=AS_OF_HELP)
+@with_appcontext
+def train_command(as_of: datetime | None) -> None:
+    """Train a model on everything the database holds and make it the one serving uses."""
+    engine = migrated_engine()
+    now = as_of or utc_now()
+    market = load_market(engine)
+    if market.events.empty:
+        raise click.ClickException("the database holds no events to learn from: run `assetmatch import DIR` first")
+    echo(f"training on {len(market.investors)} investors, {len(market.packages)} packages, {len(market.events)} events")
+    model, _ = train_recommender(market.investors, market.packages, market.events, now)
+    version = save_and_activate(engine, model, models_dir(), now, market.event_high_water, metrics={})
+    echo(f"model {version.version} is active ({len(model.package_index)} live packages indexed)")
+    echo(f"artifact: {version.artifact_path}")
+
+
+@main.command("rank")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--k", default=50, show_default=True, type=click.IntRange(1, 1000), help="Packages per investor.")
+@click.option("--buyers-k", default=100, show_default=True, type=click.IntRange(1, 10000), help="Buyers per package.")
+@click.option("--as-of", type=AS_OF_TYPE, default=None, help=AS_OF_HELP)
+@with_appcontext
+def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) -> None:
+    """Write the batch push: ranked live packages per investor and ranked buyers per live package."""
+    engine = migrated_engine()
+    now = as_of or utc_now()
+    try:
+        version, model = load_active_model(engine)
+    except (NoActiveModelError, ArtifactError) as error:
+        raise click.ClickException(str(error)) from error
+    market = load_market(engine)
+    live = live_packages(market.packages, now)
+    sync_live_packages(model, live)
+    added = add_new_investors(model, market.investors, market.packages, market.events, now)
+    investors = market.investors[market.investors["registered_at"] <= now]
+    eligibility = market_eligibility(investors, live, market.events)
+    investor_ids = investors["investor_id"].tolist()
+    with tqdm(total=len(investor_ids) + len(live), unit="list", disable=None, file=sys.stderr) as bar:
+        by_investor = rank_investors(model, investor_ids, eligibility.licensed_investor_ids, eligibility, k, bar.update)
+        by_package = rank_buyers(model, eligibility, buyers_k, bar.update)
+    write_json_atomically(out_file, {"investors": by_investor, "packages": by_package})
+    echo(
+        f"model {version.version}: ranked {len(by_investor)} investors ({len(added)} new since training) "
+        f"and {len(by_package)} live packages into {out_file}"
+    )
+
+
+def write_json_atomically(path: Path, payload: dict) -> None:
+    """Write to a temporary file and rename, so a reader never sees half a push."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(payload, handle, ensure_ascii=False)
+    temporary.replace(path)
+
+
+@main.group("models")
+def models_group() -> None:
+    """Trained model versions."""
+
+
+@models_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def models_list(as_json: bool) -> None:
+    """Every model version, newest first."""
+    engine = migrated_engine()
+    with engine.connect() as connection:
+        versions = list_versions(connection)
+    if as_json:
+        echo(json.dumps([v.to_json() for v in versions], indent=2))
+        return
+    for v in versions:
+        echo(f"{v.version}  {v.status:9s}  trained until {v.trained_until:%Y-%m-%d %H:%M}  events <= {v.event_high_water}")
+
+
+@main.command("evaluate")
+@click.option("--market", "market_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A market written by `assetmatch generate` (its truth/ is the oracle).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the markdown report here.")
+@click.option("--window-days", default=90, show_default=True, type=click.IntRange(7, 365))
+@click.option("--movielens", "movielens_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also run the MovieLens 100k report on this ml-100k folder.")
+def evaluate_command(market_dir: Path, out_file: Path | None, window_days: int, movielens_dir: Path | None) -> None:
+    """Offline evaluation: the market time split (and optionally MovieLens 100k), as markdown."""
+    frames = read_market(market_dir)
+    truth = load_truth(market_dir / "truth")
+    report = market_report(
+        frames.investors, frames.packages, frames.events, truth.affinity, truth.hesitant,
+        window_days=window_days, log=lambda line: echo(line, err=True),
+    )
+    if movielens_dir is not None:
+        from recommender.evaluation.movielens import movielens_report
+
+        report += "\n\n" + movielens_report(movielens_dir)
+    if out_file:
+        out_file.write_text(report + "\n", encoding="utf-8")
+    echo(report)

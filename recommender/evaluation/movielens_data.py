@@ -10,7 +10,7 @@ The files are read from a folder given by the caller and never copied into the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,9 +143,9 @@ def release_decade(release_date: object) -> str | None:
     return f"{year[:3]}0s" if year.isdigit() else None
 
 
-def item_feature_row(item: Mapping[str, object]) -> FeatureRow:
+def item_feature_row(item: Mapping[str, object], genres: Sequence[str] = GENRES) -> FeatureRow:
     """``{"genre=Comedy": 1, ..., "decade=1990s": 1}``: content only, as for a new listing."""
-    row = {f"genre={genre}": 1.0 for genre in GENRES if item[genre] == 1}
+    row = {f"genre={genre}": 1.0 for genre in genres if item[genre] == 1}
     decade = release_decade(item["release_date"])
     if decade:
         row[f"decade={decade}"] = 1.0

@@ -82,23 +82,23 @@ def popularity_scores(data: MovieLens, split: RankingSplit, params: Params, seed
 # ------------------------------------------------------------------------- implicit models
 def als_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
     """implicit's ALS on users × items (confidence ``1 + alpha``) - pure collaborative filtering."""
-    model = AlternatingLeastSquares(
-        factors=params["factors"], regularization=params["regularization"], alpha=params["alpha"],
-        iterations=params["iterations"], random_state=seed, num_threads=1,
-    )
     with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=params["factors"], regularization=params["regularization"], alpha=params["alpha"],
+            iterations=params["iterations"], random_state=seed, num_threads=1,
+        )
         model.fit(_known(split), show_progress=False)
     return _dot(model.user_factors, model.item_factors, split)
 
 
 def bpr_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
     """implicit's BPR on users × items (its item factors carry a bias column)."""
-    model = BayesianPersonalizedRanking(
-        factors=params["factors"], learning_rate=params["learning_rate"],
-        regularization=params["regularization"], iterations=params["iterations"], random_state=seed,
-        num_threads=1,
-    )
     with threadpool_limits(1, "blas"):
+        model = BayesianPersonalizedRanking(
+            factors=params["factors"], learning_rate=params["learning_rate"],
+            regularization=params["regularization"], iterations=params["iterations"], random_state=seed,
+            num_threads=1,
+        )
         model.fit(_known(split), show_progress=False)
     return _dot(model.user_factors, model.item_factors, split)
 
@@ -119,8 +119,9 @@ def lightfm_scores(data: MovieLens, split: RankingSplit, params: Params, seed: i
     """LightFM on identities alone (``features=False``) or with user and item features.
 
     With features it is LightFM as its authors recommend for cold start: identity plus
-    attributes per row, rows normalised to sum to one (LightFM's ``Dataset`` default). Items
-    held out entirely have no identity, so they are represented by their features alone.
+    attributes per row, rows normalised to sum to one (LightFM's ``Dataset`` default), with
+    the attributes weighted by ``feature_weight`` against the identity before normalising.
+    Items held out entirely have no identity, so they are represented by their features alone.
     """
     n_users = split.train.shape[0]
     model = LightFM(
@@ -134,12 +135,14 @@ def lightfm_scores(data: MovieLens, split: RankingSplit, params: Params, seed: i
         return _lightfm_dot(model, sp.identity(n_users, format="csr"), _item_identity(split, split.candidates), split)
     users = FeatureVocabulary.from_rows(data.user_features)
     items = FeatureVocabulary.from_rows([data.item_features[i] for i in split.train_items])
+    weight = params["feature_weight"]
     user_matrix = _row_normalized(sp.hstack(
-        [sp.identity(n_users, format="csr"), users.encode(data.user_features, normalize=False)], format="csr"
+        [sp.identity(n_users, format="csr"), weight * users.encode(data.user_features, normalize=False)],
+        format="csr",
     ))
 
     def item_matrix(columns: np.ndarray) -> sp.csr_matrix:
-        content = items.encode([data.item_features[i] for i in columns], normalize=False)
+        content = weight * items.encode([data.item_features[i] for i in columns], normalize=False)
         return _row_normalized(sp.hstack([_item_identity(split, columns), content], format="csr"))
 
     model.fit(
@@ -207,7 +210,8 @@ def hybrid_scores(data: MovieLens, split: RankingSplit, params: Params, seed: in
         investor_features=data.user_features,
         package_features=[data.item_features[i] for i in split.train_items],
     )
-    model = HybridRecommender(hybrid_config(params, split.protocol, seed)).fit(training)
+    with threadpool_limits(1, "blas"):
+        model = HybridRecommender(hybrid_config(params, split.protocol, seed)).fit(training)
     candidate_ids = [str(i) for i in data.item_ids[split.candidates]]
     unseen = [i for i in candidate_ids if i not in model.package_ids]
     if unseen:
