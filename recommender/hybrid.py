@@ -29,6 +29,7 @@ from recommender.idmap import IdMap
 from recommender.interactions import positive_part
 from recommender.lightfm_part import LightFMParams, LightFMPart
 from recommender.retrieval import VectorIndex
+from recommender.row_store import SparseRows, VectorRows
 from recommender.vocabulary import FeatureVocabulary
 
 FeatureRow = Mapping[str, float]
@@ -127,19 +128,34 @@ class HybridRecommender:
         )
         self.als_scale = self._als_scale(positives.shape[0], package_matrix, rng)
 
-        self.package_ids = training.package_ids
-        self.package_features = package_matrix
-        self.package_vectors = self._package_vectors(package_matrix)
+        self.package_ids = IdMap(training.package_ids.external_ids.tolist())
+        self._package_features = SparseRows(package_matrix)
+        self._package_vectors = VectorRows(self._package_vectors_of(package_matrix))
         activity = np.log1p(np.asarray(positives.sum(axis=1)).ravel())
-        self.investor_ids = training.investor_ids
-        self.investor_vectors = self._investor_vectors(
-            user_matrix, self.als.user_factors, activity  # type: ignore[arg-type]
+        self.investor_ids = IdMap(training.investor_ids.external_ids.tolist())
+        self._investor_vectors = VectorRows(
+            self._investor_vectors_of(user_matrix, self.als.user_factors, activity)  # type: ignore[arg-type]
         )
         self.package_index = VectorIndex(self.dimension)
         self.investor_index = VectorIndex(self.dimension)
         self.investor_index.upsert(np.arange(len(self.investor_ids)), self.investor_vectors)
         self._fitted = True
         return self
+
+    @property
+    def package_vectors(self) -> np.ndarray:
+        """Vectors of every package the model knows, by row."""
+        return self._package_vectors.matrix
+
+    @property
+    def investor_vectors(self) -> np.ndarray:
+        """Vectors of every investor the model knows, by row."""
+        return self._investor_vectors.matrix
+
+    @property
+    def package_features(self) -> sp.csr_matrix:
+        """Encoded features of every package the model knows, by row."""
+        return self._package_features.matrix
 
     @property
     def dimension(self) -> int:
@@ -170,12 +186,12 @@ class HybridRecommender:
         spread = float(np.std(als_scores))
         return 1.0 / spread if spread > 0 else 1.0
 
-    def _package_vectors(self, package_matrix: sp.csr_matrix) -> np.ndarray:
+    def _package_vectors_of(self, package_matrix: sp.csr_matrix) -> np.ndarray:
         biases, embeddings = self.lightfm.item_representations(package_matrix)
         ones = np.ones((package_matrix.shape[0], 1), dtype=np.float32)
         return np.hstack([ones, biases[:, None], embeddings, self.als.item_vectors(package_matrix), ones])
 
-    def _investor_vectors(self, user_matrix: sp.csr_matrix, als_factors: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    def _investor_vectors_of(self, user_matrix: sp.csr_matrix, als_factors: np.ndarray, activity: np.ndarray) -> np.ndarray:
         config = self.config
         _, embeddings = self.lightfm.user_representations(user_matrix)
         reference_scores = embeddings @ self.reference_embeddings.T + self.reference_biases[None, :]
@@ -226,7 +242,8 @@ class HybridRecommender:
         copy.config = replace(
             config, lightfm_weight=lightfm_weight, als_weight=als_weight, activity_weight=activity_weight
         )
-        copy.investor_vectors = self.investor_vectors * column_scale
+        copy._investor_vectors = VectorRows(self.investor_vectors * column_scale)
+        copy.investor_ids = IdMap(self.investor_ids.external_ids.tolist())
         copy.investor_index = VectorIndex(self.dimension)
         copy.investor_index.upsert(np.arange(len(copy.investor_ids)), copy.investor_vectors)
         return copy
@@ -240,12 +257,11 @@ class HybridRecommender:
         """Make packages recommendable now, scored from their content features alone."""
         self._require_fitted()
         matrix = self._package_feature_matrix(feature_rows, self.trained_packages.rows_or_missing(list(package_ids)))
-        vectors = self._package_vectors(matrix)
-        self.package_ids = self.package_ids.extended(package_ids)
+        vectors = self._package_vectors_of(matrix)
+        self.package_ids.add(package_ids)
         rows = self.package_ids.rows(package_ids, "package")
-        self.package_vectors = _grow_rows(self.package_vectors, len(self.package_ids))
-        self.package_vectors[rows] = vectors
-        self.package_features = _set_sparse_rows(self.package_features, len(self.package_ids), rows, matrix)
+        self._package_vectors.set(rows, vectors)
+        self._package_features.set(rows, matrix)
         self.package_index.upsert(rows, vectors)
 
     def unindex_packages(self, package_ids: Collection[str]) -> None:
@@ -269,13 +285,15 @@ class HybridRecommender:
         identity_rows = self.trained_investors.rows_or_missing(list(investor_ids))
         user_matrix = self._user_feature_matrix(feature_rows, identity_rows)
         evidence_matrix = self._evidence_matrix(evidence, len(investor_ids))
-        als_factors = self.als.user_vectors_from_evidence(ALSPart.fold(evidence_matrix, self.package_features))
+        if evidence_matrix.nnz:
+            als_factors = self.als.user_vectors_from_evidence(ALSPart.fold(evidence_matrix, self.package_features))
+        else:
+            als_factors = np.zeros((len(investor_ids), self.config.als.factors), dtype=np.float32)
         activity = np.log1p(np.asarray(evidence_matrix.sum(axis=1)).ravel())
-        vectors = self._investor_vectors(user_matrix, als_factors, activity)
-        self.investor_ids = self.investor_ids.extended(investor_ids)
+        vectors = self._investor_vectors_of(user_matrix, als_factors, activity)
+        self.investor_ids.add(investor_ids)
         rows = self.investor_ids.rows(investor_ids, "investor")
-        self.investor_vectors = _grow_rows(self.investor_vectors, len(self.investor_ids))
-        self.investor_vectors[rows] = vectors
+        self._investor_vectors.set(rows, vectors)
         self.investor_index.upsert(rows, vectors)
 
     def _evidence_matrix(self, evidence: Sequence[Mapping[str, float]] | None, n_rows: int) -> sp.csr_matrix:
@@ -399,9 +417,9 @@ class HybridRecommender:
         model.als = ALSPart(model.config.als)
         model.als.user_factors = arrays["als_user_factors"]
         model.als.feature_factors = arrays["als_feature_factors"]
-        model.investor_vectors = arrays["investor_vectors"]
-        model.package_vectors = arrays["package_vectors"]
-        model.package_features = sparse_from("package_features", arrays)
+        model._investor_vectors = VectorRows(arrays["investor_vectors"])
+        model._package_vectors = VectorRows(arrays["package_vectors"])
+        model._package_features = SparseRows(sparse_from("package_features", arrays))
         model.package_index = VectorIndex.from_bytes(arrays["package_index"])
         model.investor_index = VectorIndex.from_bytes(arrays["investor_index"])
         model._fitted = True
@@ -431,26 +449,6 @@ def _beside_identity(
         shape=(features.shape[0], n_identities),
     )
     return sp.hstack([identity, features], format="csr", dtype=np.float32)
-
-
-def _grow_rows(matrix: np.ndarray, rows: int) -> np.ndarray:
-    if matrix.shape[0] >= rows:
-        return matrix
-    grown = np.zeros((rows, matrix.shape[1]), dtype=matrix.dtype)
-    grown[: matrix.shape[0]] = matrix
-    return grown
-
-
-def _set_sparse_rows(matrix: sp.csr_matrix, n_rows: int, rows: np.ndarray, values: sp.csr_matrix) -> sp.csr_matrix:
-    """``matrix`` grown to ``n_rows`` with ``rows`` replaced by ``values``."""
-    if matrix.shape[0] < n_rows:
-        matrix = sp.vstack([matrix, sp.csr_matrix((n_rows - matrix.shape[0], matrix.shape[1]), dtype=matrix.dtype)])
-    keep = np.ones(n_rows, dtype=np.float32)
-    keep[rows] = 0
-    placed = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, np.arange(len(rows)))), shape=(n_rows, len(rows))
-    ) @ values
-    return (sp.diags(keep) @ matrix + placed).tocsr().astype(np.float32)
 
 
 def _normalized(vectors: np.ndarray) -> np.ndarray:

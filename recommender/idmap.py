@@ -1,7 +1,9 @@
-"""Frozen maps between external ids and internal matrix rows.
+"""Maps between external ids and internal matrix rows.
 
 External ids come in and go out of every public call; the integer rows of the matrices and
-indexes never leak past this boundary.
+indexes never leak past this boundary. A map is append-only: a row, once given to an id, is
+never reused or renumbered, so vectors and indexes keyed by rows stay valid as ids are added
+(a package listed a minute ago, an investor who joined today).
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from recommender.errors import UnknownIdError
 
 
 class IdMap:
-    """An immutable, ordered set of external ids with their row numbers."""
+    """An ordered, append-only set of external ids with their row numbers."""
 
     __slots__ = ("_ids", "_rows")
 
     def __init__(self, external_ids: Iterable[str]) -> None:
-        ids = np.asarray(list(external_ids), dtype=object)
-        rows = {external_id: row for row, external_id in enumerate(ids.tolist())}
-        if len(rows) != len(ids):
+        self._ids: list[str] = list(external_ids)
+        self._rows: dict[str, int] = {external_id: row for row, external_id in enumerate(self._ids)}
+        if len(self._rows) != len(self._ids):
             raise ValueError("external ids must be unique")
-        self._ids = ids
-        self._rows = rows
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -34,10 +34,8 @@ class IdMap:
 
     @property
     def external_ids(self) -> np.ndarray:
-        """All external ids in row order (a read-only view)."""
-        view = self._ids.view()
-        view.flags.writeable = False
-        return view
+        """All external ids in row order (a copy)."""
+        return np.asarray(self._ids, dtype=object)
 
     def row(self, external_id: str, kind: str = "id") -> int:
         """The row of one id; raises ``UnknownIdError`` naming the id when it is not mapped."""
@@ -57,9 +55,12 @@ class IdMap:
 
     def ids(self, rows: np.ndarray | Sequence[int]) -> list[str]:
         """External ids of the given rows."""
-        return self._ids[np.asarray(rows, dtype=np.int64)].tolist()
+        ids = self._ids
+        return [ids[row] for row in np.asarray(rows, dtype=np.int64).tolist()]
 
-    def extended(self, external_ids: Iterable[str]) -> IdMap:
-        """A new map with the ids not yet mapped appended at the end (existing rows keep their number)."""
-        new = [i for i in dict.fromkeys(external_ids) if i not in self._rows]
-        return IdMap([*self._ids.tolist(), *new]) if new else self
+    def add(self, external_ids: Iterable[str]) -> None:
+        """Append the ids not yet mapped (existing rows keep their number)."""
+        for external_id in external_ids:
+            if external_id not in self._rows:
+                self._rows[external_id] = len(self._ids)
+                self._ids.append(external_id)

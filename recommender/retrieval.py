@@ -33,6 +33,7 @@ class VectorIndex:
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._stored: set[int] = set()
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -44,12 +45,18 @@ class VectorIndex:
             return
         self.remove(rows)
         self._index.add_with_ids(_as_float32(vectors, self.dimension), rows)
+        self._stored.update(rows.tolist())
 
     def remove(self, rows: np.ndarray) -> None:
-        """Drop the vectors of the given rows (rows not present are ignored)."""
-        rows = np.ascontiguousarray(rows, dtype=np.int64)
-        if len(rows) and self._index.ntotal:
-            self._index.remove_ids(faiss.IDSelectorBatch(rows))
+        """Drop the vectors of the given rows (rows not present are ignored).
+
+        Removing from a flat index compacts it, so only rows actually stored are removed:
+        adding a brand-new listing then costs nothing but the add.
+        """
+        present = np.asarray([row for row in np.asarray(rows, dtype=np.int64).tolist() if row in self._stored], dtype=np.int64)
+        if len(present):
+            self._index.remove_ids(faiss.IDSelectorBatch(present))
+            self._stored.difference_update(present.tolist())
 
     def to_bytes(self) -> np.ndarray:
         """The whole index, serialised by FAISS, for the model artifact."""
@@ -61,6 +68,7 @@ class VectorIndex:
         index = faiss.deserialize_index(np.ascontiguousarray(data, dtype=np.uint8))
         restored = cls(index.d)
         restored._index = index
+        restored._stored = set(restored.stored_rows().tolist())
         return restored
 
     def stored_rows(self) -> np.ndarray:

@@ -110,3 +110,17 @@ def test_reweighting_equals_refitting_with_those_weights() -> None:
     reweighted = fitted.reweighted(0.5, 2.0, 0.3)
     np.testing.assert_allclose(reweighted.investor_vectors, refit.investor_vectors, rtol=1e-5, atol=1e-6)
     assert reweighted.config == refit.config
+
+
+def test_listings_added_one_at_a_time_equal_listings_added_together() -> None:
+    rows = {f"extra-{camp}-{n}": package_row(camp, n) for camp in ("north", "south") for n in range(5)}
+    together, one_by_one = fitted_model(), fitted_model()
+    together.index_packages(list(rows), list(rows.values()))
+    for package_id, row in rows.items():
+        one_by_one.index_packages([package_id], [row])
+    one_by_one.index_packages(["extra-north-0"], [package_row("south", 0)])  # an edited listing
+    together.index_packages(["extra-north-0"], [package_row("south", 0)])
+    investors = ["north-inv-2", "south-inv-3"]
+    assert one_by_one.recommend(investors, k=8) == together.recommend(investors, k=8)
+    np.testing.assert_array_equal(one_by_one.package_features.toarray(), together.package_features.toarray())
+    assert one_by_one.package_features.shape[0] == len(one_by_one.package_ids)
