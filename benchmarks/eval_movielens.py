@@ -3,7 +3,8 @@
 Both protocols (warm: 20% of each user's positives held out; item cold start: 20% of items held
 out entirely), five seeds, every model - popularity, implicit ALS and BPR, LightFM with and
 without features, and ours - tuned with the same budget on validation splits of the training
-data, in one run. Targets: NDCG@10 >= 0.32 warm and >= 0.20 cold. About 20 minutes on 2 cores.
+data, in one run. Targets: NDCG@10 >= 0.32 warm and >= 0.20 cold. About 15-25 minutes on 2 cores
+(30 CPU-minutes).
 
     python benchmarks/eval_movielens.py --out docs/evaluation-movielens.md
 """

@@ -191,13 +191,27 @@ class HybridRecommender:
         ones = np.ones((package_matrix.shape[0], 1), dtype=np.float32)
         return np.hstack([ones, biases[:, None], embeddings, self.als.item_vectors(package_matrix), ones])
 
+    def _reference_score_moments(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread of each investor's LightFM scores over the reference packages.
+
+        In closed form from the references' mean and covariance, so no investors × references
+        matrix is ever built (at 100,000 investors it would take gigabytes).
+        """
+        reference = np.hstack([self.reference_embeddings, self.reference_biases[:, None]]).astype(np.float64)
+        centre = reference.mean(axis=0)
+        centred = reference - centre
+        covariance = centred.T @ centred / len(reference)
+        augmented = np.hstack([embeddings.astype(np.float64), np.ones((len(embeddings), 1))])
+        mean = augmented @ centre
+        variance = np.einsum("ij,jk,ik->i", augmented, covariance, augmented)
+        spread = np.sqrt(np.maximum(variance, 0.0))
+        spread[spread <= 1e-9] = 1.0
+        return mean.astype(np.float32), spread.astype(np.float32)
+
     def _investor_vectors_of(self, user_matrix: sp.csr_matrix, als_factors: np.ndarray, activity: np.ndarray) -> np.ndarray:
         config = self.config
         _, embeddings = self.lightfm.user_representations(user_matrix)
-        reference_scores = embeddings @ self.reference_embeddings.T + self.reference_biases[None, :]
-        mean = reference_scores.mean(axis=1)
-        spread = reference_scores.std(axis=1)
-        spread[spread <= 1e-9] = 1.0
+        mean, spread = self._reference_score_moments(embeddings)
         weight = config.lightfm_weight / spread
         return np.hstack(
             [

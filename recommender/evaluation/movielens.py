@@ -315,6 +315,10 @@ def _protocol_section(seeds: Sequence[int], budget: int) -> list[str]:
         f"model tries {budget} configurations (seeded random search, the same number for every model; the "
         "whole grid when it is smaller), the best validation NDCG@10 wins, and that configuration is "
         "refitted on the full training part and scored once on test. The test part is never used to choose.",
+        f"- Budget: {budget} configurations per model and the grids below (LightFM components up to 64, "
+        "epochs up to 40) are sized so the whole run - 5 seeds, both protocols, 2 cold validation draws - "
+        "stays within about 25 minutes on 2 cores; a larger budget is one flag away "
+        "(`benchmarks/eval_movielens.py --budget N`).",
         f"- Seeds {', '.join(map(str, seeds))} drive the split, the validation split, the search and every "
         "model's random state; all models run single-threaded, so a rerun gives the same numbers.",
         "",

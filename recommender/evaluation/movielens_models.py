@@ -132,7 +132,7 @@ def lightfm_scores(data: MovieLens, split: RankingSplit, params: Params, seed: i
     interactions = _known(split).tocoo()
     if not params["features"]:
         model.fit(interactions, epochs=params["epochs"], num_threads=1)
-        return _lightfm_dot(model, sp.identity(n_users, format="csr"), _item_identity(split, split.candidates), split)
+        return _lightfm_dot(model, sp.identity(n_users, format="csr"), _item_identity(split, split.candidates))
     users = FeatureVocabulary.from_rows(data.user_features)
     items = FeatureVocabulary.from_rows([data.item_features[i] for i in split.train_items])
     weight = params["feature_weight"]
@@ -149,7 +149,7 @@ def lightfm_scores(data: MovieLens, split: RankingSplit, params: Params, seed: i
         interactions, user_features=user_matrix, item_features=item_matrix(split.train_items),
         epochs=params["epochs"], num_threads=1,
     )
-    return _lightfm_dot(model, user_matrix, item_matrix(split.candidates), split)
+    return _lightfm_dot(model, user_matrix, item_matrix(split.candidates))
 
 
 def _item_identity(split: RankingSplit, columns: np.ndarray) -> sp.csr_matrix:
@@ -169,7 +169,7 @@ def _row_normalized(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / sums) @ matrix, dtype=np.float32)
 
 
-def _lightfm_dot(model: LightFM, users: sp.csr_matrix, items: sp.csr_matrix, split: RankingSplit) -> np.ndarray:
+def _lightfm_dot(model: LightFM, users: sp.csr_matrix, items: sp.csr_matrix) -> np.ndarray:
     """LightFM's score without the user bias (it does not change a user's ranking)."""
     user_embeddings = users @ model.user_embeddings
     item_embeddings = items @ model.item_embeddings
