@@ -1,9 +1,10 @@
 """Bulk writes of validated frames: upserts by id, and append-only event inserts.
 
-Imports move millions of events, so rows never become ORM objects: investors and packages go
-through one multi-row ``INSERT .. ON CONFLICT DO UPDATE``, events through the fastest path each
-backend has (``executemany`` on SQLite, ``COPY`` into a staging table on PostgreSQL), skipping
-events whose ``event_id`` is already stored.
+Imports move millions of events, so rows never become ORM objects. Each backend gets its
+fastest path: on SQLite, batched ``INSERT .. ON CONFLICT DO UPDATE`` for investors and packages
+and ``executemany`` of ``INSERT OR IGNORE`` for events; on PostgreSQL, ``COPY`` into a staging
+table and one ``INSERT .. SELECT .. ON CONFLICT`` per table. Events whose ``event_id`` is already
+stored are skipped.
 """
 
 from __future__ import annotations
