@@ -58,6 +58,10 @@ class HybridConfig:
     # 0 describes packages by content alone (every listing is new); > 0 adds an identity
     # feature for packages seen in training, for catalogues whose items recur.
     package_identity_weight: float = 0.0
+    # With package identities, how much the content columns count in the ALS half (1 = fully).
+    # An investor's whole history piles onto each shared content column, so at full weight ALS
+    # spends its fit on them rather than on the items; 0 makes the ALS half plain item ALS.
+    als_content_weight: float = 1.0
     # Which profile feature groups describe an investor (see ``profiles.FEATURE_GROUPS``).
     investor_feature_groups: tuple[str, ...] = ("identity_attrs", "stated", "hesitation")
     random_state: int = 0
@@ -120,7 +124,9 @@ class HybridRecommender:
         self.lightfm = LightFMPart(config.lightfm).fit(
             positives, user_matrix, package_matrix, config.random_state, config.num_threads
         )
-        self.als = ALSPart(config.als).fit(positives, package_matrix, config.random_state, config.num_threads)
+        self.als = ALSPart(config.als).fit(
+            positives, self._als_matrix(package_matrix), config.random_state, config.num_threads
+        )
         rng = np.random.default_rng(config.random_state)
         reference = rng.choice(package_matrix.shape[0], min(REFERENCE_PACKAGES, package_matrix.shape[0]), replace=False)
         self.reference_biases, self.reference_embeddings = self.lightfm.item_representations(
@@ -181,15 +187,27 @@ class HybridRecommender:
         """Bring ALS scores to the unit spread of standardised LightFM scores."""
         users = rng.integers(0, n_users, SCALE_SAMPLE_PAIRS)
         items = rng.integers(0, package_matrix.shape[0], SCALE_SAMPLE_PAIRS)
-        als_items = self.als.item_vectors(package_matrix[items])
+        als_items = self.als.item_vectors(self._als_matrix(package_matrix[items]))
         als_scores = (self.als.user_factors[users] * als_items).sum(axis=1)  # type: ignore[index]
         spread = float(np.std(als_scores))
         return 1.0 / spread if spread > 0 else 1.0
 
+    def _als_matrix(self, package_matrix: sp.csr_matrix) -> sp.csr_matrix:
+        """The package features the ALS half sees: content scaled by ``als_content_weight``."""
+        weight = self.config.als_content_weight
+        if self.config.package_identity_weight <= 0 or weight == 1.0:
+            return package_matrix
+        scale = np.ones(package_matrix.shape[1], dtype=np.float32)
+        scale[len(self.trained_packages) :] = weight
+        scaled = sp.csr_matrix(package_matrix @ sp.diags(scale), dtype=np.float32)
+        scaled.eliminate_zeros()
+        return scaled
+
     def _package_vectors_of(self, package_matrix: sp.csr_matrix) -> np.ndarray:
         biases, embeddings = self.lightfm.item_representations(package_matrix)
         ones = np.ones((package_matrix.shape[0], 1), dtype=np.float32)
-        return np.hstack([ones, biases[:, None], embeddings, self.als.item_vectors(package_matrix), ones])
+        als_vectors = self.als.item_vectors(self._als_matrix(package_matrix))
+        return np.hstack([ones, biases[:, None], embeddings, als_vectors, ones])
 
     def _reference_score_moments(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and spread of each investor's LightFM scores over the reference packages.
@@ -300,7 +318,8 @@ class HybridRecommender:
         user_matrix = self._user_feature_matrix(feature_rows, identity_rows)
         evidence_matrix = self._evidence_matrix(evidence, len(investor_ids))
         if evidence_matrix.nnz:
-            als_factors = self.als.user_vectors_from_evidence(ALSPart.fold(evidence_matrix, self.package_features))
+            folded = ALSPart.fold(evidence_matrix, self._als_matrix(self.package_features))
+            als_factors = self.als.user_vectors_from_evidence(folded)
         else:
             als_factors = np.zeros((len(investor_ids), self.config.als.factors), dtype=np.float32)
         activity = np.log1p(np.asarray(evidence_matrix.sum(axis=1)).ravel())

@@ -194,6 +194,8 @@ def hybrid_config(params: Params, protocol: str, seed: int) -> HybridConfig:
         activity_weight=0.0,
         investor_identity_weight=1.0,
         package_identity_weight=1.0 if protocol == "warm" else 0.0,
+        # Warm items have identities: the ALS half factorises them alone (genres stay in LightFM).
+        als_content_weight=0.0,
         random_state=seed,
         num_threads=1,
     )

@@ -124,3 +124,13 @@ def test_listings_added_one_at_a_time_equal_listings_added_together() -> None:
     assert one_by_one.recommend(investors, k=8) == together.recommend(investors, k=8)
     np.testing.assert_array_equal(one_by_one.package_features.toarray(), together.package_features.toarray())
     assert one_by_one.package_features.shape[0] == len(one_by_one.package_ids)
+
+
+def test_with_item_identities_and_no_content_weight_the_als_half_is_plain_item_als() -> None:
+    config = replace(SMALL, package_identity_weight=1.0, als_content_weight=0.0)
+    model = HybridRecommender(config).fit(planted_training_set())
+    model.index_packages(["unseen"], [package_row("north", 1)])
+    components = config.lightfm.components
+    als_block = model.package_vectors[:, 2 + components : 2 + components + config.als.factors]
+    assert not als_block[model.package_ids.row("unseen")].any()  # no identity, no content: nothing
+    assert als_block[model.package_ids.row("north-pkg-0")].any()  # trained items keep their factors
