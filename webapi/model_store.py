@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from data.model_registry import ACTIVE, ModelVersion, active_version, activate_version, register_version
+from data.model_registry import ACTIVE, CANDIDATE, ModelVersion, active_version, activate_version, register_version
 from recommender.hybrid import HybridRecommender
 
 
@@ -52,7 +53,7 @@ def save_and_activate(
         metrics=metrics,
     )
     with engine.begin() as connection:
-        register_version(connection, ModelVersion(**{**version.__dict__, "status": "candidate"}))
+        register_version(connection, replace(version, status=CANDIDATE))
         activate_version(connection, name)
     return version
 
