@@ -126,6 +126,7 @@ PACKAGE_FIELDS: tuple[Field, ...] = (
     Field("status", "enum", choices=PACKAGE_STATUSES),
     Field("description", "string", required=False),
     Field("cross_border_eligible", "bool", required=False, default="false"),
+    Field("seller_id", "string", required=False),
 )
 
 EVENT_FIELDS: tuple[Field, ...] = (

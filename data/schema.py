@@ -87,6 +87,7 @@ class PackageRow(Base):
     status: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     cross_border_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    seller_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
 
 class EventRow(Base):
@@ -140,3 +141,58 @@ class ModelVersionRow(Base):
 
 
 model_versions_table = ModelVersionRow.__table__
+
+
+class RuleSetRow(Base):
+    """One version of the matching rule set: the document, who applied it, when and why.
+
+    Versions are never edited or deleted, so the table is the audit trail; exactly one version
+    is ``active``.
+    """
+
+    __tablename__ = "rule_sets"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(ID_LENGTH * 2))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    document: Mapped[str] = mapped_column(Text)
+
+
+rule_sets_table = RuleSetRow.__table__
+
+
+class ApiKeyRow(Base):
+    """An API key: only its SHA-256 digest is stored; ``key_id`` is the public part of the key."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(ID_LENGTH * 2))
+    role: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    investor_id: Mapped[str | None] = mapped_column(ForeignKey("investors.investor_id"))
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+api_keys_table = ApiKeyRow.__table__
+
+
+class ServedListRow(Base):
+    """What one recommendation response served, so feedback carrying its ``request_id`` can be
+    attributed to the model and rule-set versions that produced it."""
+
+    __tablename__ = "served_lists"
+
+    request_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    served_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    subject_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    model_version: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    items: Mapped[str] = mapped_column(Text)
+
+
+served_lists_table = ServedListRow.__table__

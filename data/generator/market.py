@@ -177,9 +177,17 @@ def packages_frame(
             "status": _names(PACKAGE_STATUSES, status),
             "description": descriptions,
             "cross_border_eligible": listings.cross_border.astype(bool),
+            "seller_id": _seller_ids(listings),
         }
     )
     return frame[[f.name for f in PACKAGE_FIELDS]]
+
+
+def _seller_ids(listings) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """One seller per seller type and province (a bank's provincial branch, a provincial court)."""
+    types = _names(SELLER_TYPES, listings.seller)
+    provinces = _names(PROVINCES, listings.province)
+    return np.array([f"{t}-{p.lower()}" for t, p in zip(types, provinces, strict=True)], dtype=object)
 
 
 def events_frame(log: EventArrays, investor_ids: np.ndarray, package_ids: np.ndarray) -> pd.DataFrame:
