@@ -196,3 +196,21 @@ class ServedListRow(Base):
 
 
 served_lists_table = ServedListRow.__table__
+
+
+class MarketChangeRow(Base):
+    """A journal of listing and investor upserts made while serving.
+
+    Every serving process reads the rows after the last id it has seen, so a listing added
+    through one process is recommendable from all of them without a retrain or a restart.
+    """
+
+    __tablename__ = "market_changes"
+
+    id: Mapped[int] = mapped_column(AutoIncrementKey, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))  # "package" or "investor"
+    entity_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+market_changes_table = MarketChangeRow.__table__

@@ -1,4 +1,4 @@
-"""Matching rule sets, API keys, served lists, and packages' optional seller id.
+"""Matching rule sets, API keys, served lists, the market change journal, and packages' seller id.
 
 Revision ID: 0003
 Revises: 0002
@@ -57,9 +57,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_served_lists_served_at"), "served_lists", ["served_at"], unique=False)
     op.create_index(op.f("ix_served_lists_subject_id"), "served_lists", ["subject_id"], unique=False)
+    op.create_table(
+        "market_changes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=64), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_market_changes")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("market_changes")
     op.drop_index(op.f("ix_served_lists_subject_id"), table_name="served_lists")
     op.drop_index(op.f("ix_served_lists_served_at"), table_name="served_lists")
     op.drop_table("served_lists")
