@@ -40,7 +40,7 @@ import difflib
 import hashlib
 import io
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +70,7 @@ __all__ = [
     "derive_event_ids",
     "read_csv_file",
     "read_market",
+    "read_records",
 ]
 
 #: dtype of every date and timestamp column returned: naive UTC, microsecond resolution.
@@ -865,15 +866,20 @@ def _parse_file(path: Path, fields: tuple[Field, ...]) -> _File:
     if text is None or not text.intact:
         table.readable = False
         return table
-    findings.lines = text.lines
+    _check_rows(table, text)
+    return table
+
+
+def _check_rows(table: _File, text: _Table, skip_blank: bool = True) -> None:
+    """Parse and check every row of a table whose header is known to be usable."""
+    table.findings.lines = text.lines
     extra = _parse_columns(table, text)
-    blank = _blank_rows(table, extra)
+    blank = _blank_rows(table, extra) if skip_blank else np.zeros(len(text.lines), bool)
     table.keep = ~blank
     _check_required_and_unique(table, blank)
-    _rules_for(fields).check_rows(table)
+    _rules_for(table.fields).check_rows(table)
     if blank.any():
-        findings.drop_rows(np.flatnonzero(blank))
-    return table
+        table.findings.drop_rows(np.flatnonzero(blank))
 
 
 def _check_references(events: _File, column: str, known: Collection[str] | None, source: str) -> None:
@@ -1039,6 +1045,52 @@ def read_csv_file(
         With every problem found, if there is any.
     """
     table = _parse_file(Path(path), fields)
+    _raise_if_problems([table], max_problems)
+    return _to_frame(table)
+
+
+def read_records(
+    records: Sequence[Mapping[str, str]],
+    fields: tuple[Field, ...],
+    source: str,
+    known_investor_ids: Collection[str] | None = None,
+    known_package_ids: Collection[str] | None = None,
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> pd.DataFrame:
+    """Validate records given as text cells, exactly as the rows of a file would be.
+
+    This is how records that do not come from a file (the web API's JSON bodies) pass the same
+    contract checks as an import. A missing key reads as an empty cell; keys that are not
+    contract fields are ignored. A record with every cell empty is refused (its required fields
+    are missing), not skipped as a blank line would be.
+
+    Parameters
+    ----------
+    records
+        One mapping of field name to cell text per record.
+    fields
+        The contract of the records, e.g. :data:`data.contract.EVENT_FIELDS`.
+    source
+        What the problems name as their file (``"events"``); a problem's ``line`` is the
+        record's 1-based position.
+    known_investor_ids, known_package_ids
+        For events: the ids their references may point to; ``None`` skips that check.
+    max_problems
+        How many problems to phrase in the error; all are counted.
+
+    Raises
+    ------
+    MarketFileError
+        With every problem found, if there is any.
+    """
+    names = [spec.name for spec in fields]
+    columns = [np.array([record.get(name) or "" for record in records], dtype=object) for name in names]
+    text = _Table(names, columns, np.arange(1, len(records) + 1, dtype=np.int64))
+    table = _File(fields, _Findings(source, tuple(names)), present=frozenset(names))
+    _check_rows(table, text, skip_blank=False)
+    if fields == EVENT_FIELDS:
+        for column, known in (("investor_id", known_investor_ids), ("package_id", known_package_ids)):
+            _check_references(table, column, known, "the market")
     _raise_if_problems([table], max_problems)
     return _to_frame(table)
 

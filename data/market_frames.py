@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from data.contract import EVENT_FIELDS, INVESTOR_FIELDS, PACKAGE_FIELDS, Field
 from data.schema import events_table, investors_table, packages_table
@@ -21,14 +22,32 @@ class StoredMarket:
     event_high_water: int
 
 
-def load_market(engine: Engine) -> StoredMarket:
-    """Everything in the store, read in one transaction so the three frames agree."""
+# The store's own event key: it grows with every accepted event, so a model version can name
+# the exact events it saw (``id <= event_high_water``) and a later run can rebuild that snapshot.
+EVENT_ROW_ID = Field("id", "int")
+
+
+def load_market(engine: Engine, event_row_ids: bool = False) -> StoredMarket:
+    """Everything in the store, read in one transaction so the three frames agree.
+
+    With ``event_row_ids`` the events frame also carries the store's ``id`` column.
+    """
+    event_fields = (*EVENT_FIELDS, EVENT_ROW_ID) if event_row_ids else EVENT_FIELDS
     with engine.connect() as connection, connection.begin():
         high_water = connection.execute(select(func.coalesce(func.max(events_table.c.id), 0))).scalar_one()
         investors = _read(connection, investors_table, INVESTOR_FIELDS)
         packages = _read(connection, packages_table, PACKAGE_FIELDS)
-        events = _read(connection, events_table, EVENT_FIELDS, events_table.c.id <= high_water)
+        events = _read(connection, events_table, event_fields, events_table.c.id <= high_water)
     return StoredMarket(investors, packages, events, int(high_water))
+
+
+def read_frame(connection: Connection, table: Table, fields: tuple[Field, ...], where: Any = None) -> pd.DataFrame:
+    """The rows of ``table`` that match ``where``, typed like a whole-market read.
+
+    Serving reads the few rows a change touched with this, so they fold in looking exactly
+    like the rows the market was loaded with.
+    """
+    return _read(connection, table, fields, where)
 
 
 def _read(connection, table: Table, fields: tuple[Field, ...], where=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]

@@ -1,69 +1,447 @@
-"""The daily batch push: for every investor its ranked live packages, for every live package
-its ranked eligible buyers, with the market's hard rules applied inside retrieval.
+"""The daily batch push through the rule set: every investor's list and every listing's buyers.
+
+Both directions run the same pipeline as serving (``matching.matcher``), vectorised over
+batches of 2,048 queries: the market's hard rules inside retrieval (licence as an allowed
+set, never-again as exclusions, so they never leave a list short), then the rule set's
+eligibility, blend, boosts and diversity as arrays over each batch's candidate matrix.
+
+Exposure is then settled across the whole push (docs/matching.md):
+
+- daily cap: a listing goes to at most ``exposure.daily_cap_per_package`` investors' lists;
+  where more lists hold it, the investors who rank it highest keep it and the others get
+  their next candidate (repeated until no listing is over the cap);
+- floor: every live listing should be in at least ``exposure.floor_investors`` investors' top
+  ``exposure.floor_top_k``. A listing below the floor is lifted into the bottom of the top of its
+  best-ranked eligible buyers (its own buyer list) who do not yet have it there — at most three
+  lifted listings per investor, and never displacing a listing that is itself at its floor.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from matching.market_rules import MarketEligibility
-from recommender.hybrid import HybridRecommender, Ranked
+import numpy as np
+
+from data.contract import ASSET_CLASSES, SELLER_TYPES
+from matching.eligibility import CODE, removal_codes
+from matching.matcher import NO_DIVERSITY, Matcher
+from matching.rule_set import Exposure
+from matching.scoring import score_parts
+from matching.selection import caps_of, select
 
 BATCH = 2_048
+FLOOR_SLOTS_PER_INVESTOR = 3
+CAP_ROUNDS = 20
 Progress = Callable[[int], None]
-Search = Callable[[list[str]], list[Ranked]]
 
 
-def rank_investors(
-    model: HybridRecommender,
+@dataclass(frozen=True)
+class PushResult:
+    """The push, and what the exposure stage did to it."""
+
+    investors: dict[str, list[str]]  # investor -> its top k listings
+    packages: dict[str, list[str]]  # live listing -> its top buyers
+    floor_lifted: int  # listings the floor put into more investors' top lists
+    floor_unmet: int  # live listings still below the floor (too few eligible, interested investors)
+    capped: int  # listings the daily cap withheld from some lists
+
+    def summary(self) -> str:
+        return (
+            f"exposure floor lifted {self.floor_lifted} listings ({self.floor_unmet} still below it); "
+            f"daily cap trimmed {self.capped}"
+        )
+
+
+@dataclass
+class Lists:
+    """Ranked rows per query (``-1`` padded), best first, with their final scores."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+
+
+def batch_push(
+    matcher: Matcher,
     investor_ids: Sequence[str],
-    licensed: set[str],
-    eligibility: MarketEligibility,
     k: int,
+    buyers_k: int,
     on_progress: Progress | None = None,
-) -> dict[str, list[str]]:
-    """Each investor's top ``k`` live packages it may buy and has not dismissed or won."""
-    ranked: dict[str, list[str]] = {}
+) -> PushResult:
+    """Rank every investor's top ``k`` and every live listing's top ``buyers_k`` under the rules."""
+    exposure = matcher.rules.exposure
+    cap = exposure.daily_cap_per_package
+    depth = k + (k if cap is not None else 0)  # spare candidates replace what the cap withholds
+    investor_rows = np.array([matcher.state.investor_row(i) for i in investor_ids], dtype=np.int64)
+    investor_lists = rank_investor_rows(matcher, investor_rows, depth, on_progress)
+    live_rows = live_package_rows(matcher)
+    buyer_lists = rank_buyer_rows(matcher, live_rows, buyers_k, on_progress)
+    lists, capped = apply_daily_cap(investor_lists, k, cap)
+    if cap is not None:
+        lists = refill_capped(matcher, investor_rows, lists, k, cap)
+    lifted, unmet = apply_floor(lists, investor_rows, live_rows, buyer_lists, exposure, diversity_check(matcher))
+    package_ids, investor_id_map = matcher.model.package_ids, matcher.model.investor_ids
+    return PushResult(
+        investors={i: package_ids.ids(row[row >= 0]) for i, row in zip(investor_ids, lists, strict=True)},
+        packages={
+            p: investor_id_map.ids(row[row >= 0])
+            for p, row in zip(package_ids.ids(live_rows), buyer_lists.rows, strict=True)
+        },
+        floor_lifted=lifted,
+        floor_unmet=unmet,
+        capped=capped,
+    )
+
+
+def live_package_rows(matcher: Matcher) -> np.ndarray:
+    """Indexed listings live now under the hard rules (closing-soon tightening included)."""
+    state = matcher.state
+    today = state.advance(None)
+    rows = matcher.model.package_index.stored_rows()
+    package = matcher.package_attributes(rows)
+    live = (
+        package["known"] & package["status_live"] & (package["listed"] <= today) & (package["closes"] > today)
+        & (package["closes"] - today >= matcher.compiled().min_days_before_close)
+    )
+    return np.sort(rows[live])
+
+
+def _pool(matcher: Matcher, k: int) -> int:
+    return max(k, min(matcher.rules.candidates, max(2 * k, k + 50)))
+
+
+def _packed(results: list, width: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.full((len(results), width), -1, dtype=np.int64)
+    scores = np.zeros((len(results), width), dtype=np.float64)
+    for position, result in enumerate(results):
+        rows[position, : len(result.rows)] = result.rows
+        scores[position, : len(result.rows)] = result.scores
+    return rows, scores
+
+
+def refill_capped(matcher: Matcher, investor_rows: np.ndarray, lists: np.ndarray, k: int, cap: int) -> np.ndarray:
+    """Lists the cap left short get their next candidates among listings still under the cap."""
+    for _ in range(3):
+        short = np.flatnonzero((lists >= 0).sum(axis=1) < k)
+        if not len(short):
+            break
+        full = np.bincount(lists[lists >= 0], minlength=len(matcher.model.package_ids)) >= cap
+        held = [row[row >= 0] for row in lists[short]]
+        more = rank_investor_rows(matcher, investor_rows[short], k, None, blocked=full, held=held)
+        trial = lists.copy()
+        for n, position in enumerate(short.tolist()):
+            combined = np.concatenate([held[n], more.rows[n][more.rows[n] >= 0]])[:k]
+            trial[position] = -1
+            trial[position, : len(combined)] = combined
+        before = int((lists >= 0).sum())
+        trial, _ = apply_daily_cap(Lists(trial, np.zeros(trial.shape)), k, cap)  # earlier places keep priority
+        if int((trial >= 0).sum()) <= before:
+            break
+        lists = trial
+    return lists
+
+
+def rank_investor_rows(
+    matcher: Matcher,
+    investor_rows: np.ndarray,
+    depth: int,
+    on_progress: Progress | None,
+    blocked: np.ndarray | None = None,
+    held: list[np.ndarray] | None = None,
+) -> Lists:
+    """Each investor's top ``depth`` listing rows under eligibility, blend, boosts and diversity.
+
+    ``blocked`` (a mask over package rows) and ``held`` (rows per investor) are left out too.
+    """
+    state, model = matcher.state, matcher.model
+    compiled = matcher.compiled()
+    today = state.advance(None)
+    pool = _pool(matcher, depth)
+    live = live_package_rows(matcher)
+    every = np.zeros(len(model.package_ids), dtype=bool)
+    every[live] = True
+    catalogue = state.catalogue.columns
+    licence = np.zeros(len(model.package_ids), dtype=bool)
+    licence[live] = (
+        (catalogue["seller_type"][live] == _BANK) & (catalogue["asset_class"][live] == _CREDIT)
+        & (catalogue["loans"][live] >= compiled.licence_min_loans)
+    )
+    if blocked is not None:
+        every &= ~blocked[: len(every)]
+    allowed_unlicensed = every & ~licence
+    licensed = state.audience.columns["licensed"][investor_rows]
+    out_rows = np.full((len(investor_rows), depth), -1, dtype=np.int64)
+    out_scores = np.full((len(investor_rows), depth), -np.inf, dtype=np.float64)
+    ids = model.investor_ids
     for is_licensed in (True, False):
-        allowed = eligibility.allowed_packages(is_licensed)
-
-        def search(batch: list[str], allowed: list[str] = allowed) -> list[Ranked]:
-            exclude = {i: eligibility.never_again[i] for i in batch if i in eligibility.never_again}
-            return model.recommend(batch, k, allowed_packages=allowed, exclude=exclude)
-
-        group = [i for i in investor_ids if (i in licensed) == is_licensed]
-        ranked.update(_in_batches(group, search, on_progress))
-    return {i: ranked[i] for i in investor_ids}
-
-
-def rank_buyers(
-    model: HybridRecommender,
-    eligibility: MarketEligibility,
-    k: int,
-    on_progress: Progress | None = None,
-) -> dict[str, list[str]]:
-    """Each live package's top ``k`` investors who may buy it and have not dismissed it."""
-    ranked: dict[str, list[str]] = {}
-    for needs_licence in (True, False):
-        allowed = eligibility.licensed_investor_ids if needs_licence else None
-
-        def search(batch: list[str], allowed: set[str] | None = allowed) -> list[Ranked]:
-            never = eligibility.never_again_by_package
-            exclude = {p: never[p] for p in batch if p in never}
-            return model.buyers(batch, k, allowed_investors=allowed, exclude=exclude)
-
-        group = [p for p in eligibility.live_package_ids if (p in eligibility.licence_package_ids) == needs_licence]
-        ranked.update(_in_batches(group, search, on_progress))
-    return {p: ranked[p] for p in eligibility.live_package_ids}
+        group = np.flatnonzero(licensed == is_licensed)
+        allowed = every if is_licensed else allowed_unlicensed
+        for start in range(0, len(group), BATCH):
+            positions = group[start : start + BATCH]
+            rows = investor_rows[positions]
+            query_ids = ids.ids(rows)
+            exclude = [_never_rows(state.never_again.get(i), model.package_ids) for i in query_ids]
+            if held is not None:
+                exclude = [np.concatenate([e, held[p]]) for e, p in zip(exclude, positions.tolist(), strict=True)]
+            results = model.package_index.search(model.investor_vectors[rows], pool, allowed, exclude)
+            candidates, scores = _packed(results, pool)
+            chosen_rows, chosen_scores = _rerank_investors(matcher, rows, query_ids, candidates, scores, depth, today)
+            short = np.flatnonzero((chosen_rows >= 0).sum(axis=1) < depth)
+            for index in short.tolist():  # rules left this list short: search every eligible listing
+                investor_id = query_ids[index]
+                investor = matcher.investor_attributes(np.int64(rows[index]))
+                full = matcher.package_codes(investor_id, investor, np.flatnonzero(allowed), today)[0] == 0
+                mask = np.zeros(len(model.package_ids), dtype=bool)
+                mask[np.flatnonzero(allowed)[full]] = True
+                (found,) = model.package_index.search(model.investor_vectors[rows[index]][None], pool, mask)
+                one_rows, one_scores = _packed([found], pool)
+                r, s = _rerank_investors(matcher, rows[index : index + 1], [investor_id], one_rows, one_scores, depth, today)
+                chosen_rows[index], chosen_scores[index] = r[0], s[0]
+            out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
+            if on_progress:
+                on_progress(len(positions))
+    return Lists(out_rows, out_scores)
 
 
-def _in_batches(ids: list[str], search: Search, on_progress: Progress | None) -> dict[str, list[str]]:
-    """Run ``search`` over ``ids`` a batch at a time; keep the ranked ids, drop the scores."""
-    ranked: dict[str, list[str]] = {}
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        for key, result in zip(batch, search(batch), strict=True):
-            ranked[key] = [other for other, _ in result]
-        if on_progress:
-            on_progress(len(batch))
-    return ranked
+def _rerank_investors(
+    matcher: Matcher,
+    rows: np.ndarray,
+    query_ids: list[str],
+    candidates: np.ndarray,
+    scores: np.ndarray,
+    depth: int,
+    today: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    compiled, rules = matcher.compiled(), matcher.rules
+    investor = matcher.investor_attributes(rows[:, None])
+    package = matcher.package_attributes(np.maximum(candidates, 0))
+    related = None
+    blocked = [(n, compiled.related_by_investor[i]) for n, i in enumerate(query_ids) if i in compiled.related_by_investor]
+    if blocked:
+        related = np.zeros(candidates.shape, dtype=bool)
+        for n, sellers in blocked:
+            related[n] = np.isin(package["seller"][n], sellers)
+    codes = removal_codes(compiled, investor, package, today, candidates.shape, None, related)
+    codes[candidates < 0] = CODE["not_live"]
+    parts = score_parts(rules, investor, package, scores, codes == 0, today)
+    chosen = select(parts.score, codes, depth, rules.diversity, package)
+    return _gather(candidates, parts.score, chosen)
+
+
+def rank_buyer_rows(matcher: Matcher, package_rows: np.ndarray, k: int, on_progress: Progress | None) -> Lists:
+    """Each listing's top ``k`` investor rows under the rules in reverse."""
+    state, model = matcher.state, matcher.model
+    compiled = matcher.compiled()
+    today = state.advance(None)
+    pool = _pool(matcher, k)
+    known = state.audience.columns["known"][: len(model.investor_ids)]
+    licensed = known & state.audience.columns["licensed"][: len(model.investor_ids)]
+    catalogue = state.catalogue.columns
+    needs_licence = (
+        (catalogue["seller_type"][package_rows] == _BANK) & (catalogue["asset_class"][package_rows] == _CREDIT)
+        & (catalogue["loans"][package_rows] >= compiled.licence_min_loans)
+    )
+    out_rows = np.full((len(package_rows), k), -1, dtype=np.int64)
+    out_scores = np.full((len(package_rows), k), -np.inf, dtype=np.float64)
+    for licence_group in (True, False):
+        group = np.flatnonzero(needs_licence == licence_group)
+        allowed = licensed if licence_group else known
+        for start in range(0, len(group), BATCH):
+            positions = group[start : start + BATCH]
+            rows = package_rows[positions]
+            query_ids = model.package_ids.ids(rows)
+            exclude = [_never_rows(state.never_by_package.get(p), model.investor_ids) for p in query_ids]
+            results = model.investor_index.search(model.package_vectors[rows], pool, allowed, exclude)
+            candidates, scores = _packed(results, pool)
+            chosen_rows, chosen_scores = _rerank_buyers(matcher, rows, candidates, scores, k, today)
+            short = np.flatnonzero((chosen_rows >= 0).sum(axis=1) < k)
+            for index in short.tolist():
+                if (candidates[index] >= 0).sum() < pool:
+                    continue  # the search already saw every allowed investor
+                package = matcher.package_attributes(np.int64(rows[index]))
+                pool_rows = np.flatnonzero(allowed)
+                full = matcher.investor_codes(query_ids[index], package, pool_rows, today)[0] == 0
+                mask = np.zeros(len(model.investor_ids), dtype=bool)
+                mask[pool_rows[full]] = True
+                (found,) = model.investor_index.search(model.package_vectors[rows[index]][None], pool, mask)
+                one_rows, one_scores = _packed([found], pool)
+                r, s = _rerank_buyers(matcher, rows[index : index + 1], one_rows, one_scores, k, today)
+                chosen_rows[index], chosen_scores[index] = r[0], s[0]
+            out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
+            if on_progress:
+                on_progress(len(positions))
+    return Lists(out_rows, out_scores)
+
+
+def _rerank_buyers(
+    matcher: Matcher, rows: np.ndarray, candidates: np.ndarray, scores: np.ndarray, k: int, today: float
+) -> tuple[np.ndarray, np.ndarray]:
+    compiled, rules, model = matcher.compiled(), matcher.rules, matcher.model
+    package = matcher.package_attributes(rows[:, None])
+    investor = matcher.investor_attributes(np.maximum(candidates, 0))
+    related = None
+    sellers = package["seller"][:, 0]
+    blocked = [(n, compiled.related_by_seller[int(s)]) for n, s in enumerate(sellers.tolist()) if int(s) in compiled.related_by_seller]
+    if blocked:
+        related = np.zeros(candidates.shape, dtype=bool)
+        for n, investor_ids in blocked:
+            marked = model.investor_ids.rows_or_missing(sorted(investor_ids))
+            related[n] = np.isin(candidates[n], marked[marked >= 0])
+    codes = removal_codes(compiled, investor, package, today, candidates.shape, None, related)
+    codes[candidates < 0] = CODE["not_live"]
+    parts = score_parts(rules, investor, package, scores, codes == 0, today)
+    chosen = select(parts.score, codes, k, NO_DIVERSITY, {})
+    return _gather(candidates, parts.score, chosen)
+
+
+def _gather(candidates: np.ndarray, scores: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    valid = chosen >= 0
+    safe = np.maximum(chosen, 0)
+    rows = np.where(valid, np.take_along_axis(candidates, safe, axis=1), -1)
+    values = np.where(valid, np.take_along_axis(np.broadcast_to(scores, candidates.shape), safe, axis=1), -np.inf)
+    return rows, values
+
+
+def _never_rows(pairs: dict[str, str] | None, ids) -> np.ndarray:  # type: ignore[no-untyped-def]
+    if not pairs:
+        return np.empty(0, dtype=np.int64)
+    rows = ids.rows_or_missing(list(pairs))
+    return rows[rows >= 0]
+
+
+def apply_daily_cap(lists: Lists, k: int, cap: int | None) -> tuple[np.ndarray, int]:
+    """Each investor's top ``k`` with no listing in more than ``cap`` lists; and how many were capped.
+
+    Where a listing is over the cap, the investors who rank it highest (then score it highest)
+    keep it; the others move up their next candidates. Repeated until nothing is over.
+    """
+    rows = lists.rows
+    valid = rows >= 0
+    capped: set[int] = set()
+    for _ in range(CAP_ROUNDS if cap is not None else 0):
+        position = np.cumsum(valid, axis=1)
+        in_top = valid & (position <= k)
+        packages = rows[in_top]
+        counts = np.bincount(packages, minlength=int(rows.max()) + 1 if rows.size else 0)
+        over = np.flatnonzero(counts > cap)
+        if not len(over):
+            break
+        capped.update(over.tolist())
+        investor, slot = np.nonzero(in_top)
+        hit = np.isin(packages, over)
+        investor, slot, packages = investor[hit], slot[hit], packages[hit]
+        score = lists.scores[investor, slot]
+        order = np.lexsort((-score, position[investor, slot], packages))
+        packages_sorted = packages[order]
+        starts = np.searchsorted(packages_sorted, packages_sorted, side="left")
+        rank = np.arange(len(order)) - starts
+        drop = order[rank >= cap]
+        valid[investor[drop], slot[drop]] = False
+    position = np.cumsum(valid, axis=1)
+    keep = valid & (position <= k)
+    out = np.full((len(rows), k), -1, dtype=np.int64)
+    investor, slot = np.nonzero(keep)
+    out[investor, position[investor, slot] - 1] = rows[investor, slot]
+    return out, len(capped)
+
+
+def apply_floor(
+    lists: np.ndarray,
+    investor_rows: np.ndarray,
+    live_rows: np.ndarray,
+    buyers: Lists,
+    exposure: Exposure,
+    diversity_fits: Callable[[np.ndarray], bool] | None = None,
+) -> tuple[int, int]:
+    """Lift live listings below the floor into their best eligible buyers' top lists (in place).
+
+    ``lists`` holds the top k package rows of the investors at ``investor_rows``; ``buyers``
+    the ranked eligible buyers of each of ``live_rows``. Returns how many listings were lifted
+    and how many are still below the floor.
+    """
+    floor, cap = exposure.floor_investors, exposure.daily_cap_per_package
+    top_k = min(exposure.floor_top_k, lists.shape[1])
+    if floor <= 0 or top_k <= 0 or not len(live_rows) or not len(lists):
+        return 0, 0
+    size = max(int(lists.max()) + 1, int(live_rows.max()) + 1)
+    in_top = np.bincount(lists[:, :top_k][lists[:, :top_k] >= 0], minlength=size)
+    everywhere = np.bincount(lists[lists >= 0], minlength=size)
+    below = np.flatnonzero(in_top[live_rows] < floor)
+    position_of = {row: n for n, row in enumerate(investor_rows.tolist())} if len(below) else {}
+    lifts = np.zeros(len(lists), dtype=np.int64)
+    lifted = unmet = 0
+    for package_position in below.tolist():
+        package = int(live_rows[package_position])
+        got = False
+        for investor_row in buyers.rows[package_position].tolist():
+            if investor_row < 0 or in_top[package] >= floor:
+                break
+            n = position_of.get(investor_row)
+            if n is None or lifts[n] >= FLOOR_SLOTS_PER_INVESTOR:
+                continue
+            row = lists[n]
+            held = np.flatnonzero(row == package)
+            if len(held) and held[0] < top_k:
+                continue
+            if not len(held) and cap is not None and everywhere[package] >= cap:
+                break
+            new_row, displaced = _lifted(row, package, top_k, int(lifts[n]))
+            if displaced >= 0 and in_top[displaced] <= floor:
+                continue  # it would fall below its own floor
+            if diversity_fits is not None and not diversity_fits(new_row[: len(row)]):
+                continue
+            if not len(held):  # the list grew by one: its last listing drops off the end
+                everywhere[package] += 1
+                dropped = int(new_row[len(row)])
+                if dropped >= 0:
+                    everywhere[dropped] -= 1
+            lists[n] = new_row[: len(row)]
+            in_top[package] += 1
+            if displaced >= 0:
+                in_top[displaced] -= 1
+            lifts[n] += 1
+            got = True
+        lifted += got
+        unmet += bool(in_top[package] < floor)
+    return lifted, unmet
+
+
+def _lifted(row: np.ndarray, package: int, top_k: int, lifts: int) -> tuple[np.ndarray, int]:
+    """``row`` with ``package`` lifted into its top ``top_k``, and the listing that drops out of it.
+
+    Lifted listings sit at the bottom of the top: the newest lift goes just above the earlier
+    ones, and the last listing the ranking itself put in the top moves down one place.
+    """
+    rest = row[row != package]
+    filled = int((rest >= 0).sum())
+    if filled < top_k:  # a short list: the listing takes the first empty place
+        return np.concatenate([rest[:filled], [package], rest[filled:]]), -1
+    organic_end = top_k - lifts
+    displaced = int(rest[organic_end - 1])
+    new_row = np.concatenate(
+        [rest[: organic_end - 1], [package], rest[organic_end:top_k], [displaced], rest[top_k:]]
+    )
+    return new_row, displaced
+
+
+def diversity_check(matcher: Matcher) -> Callable[[np.ndarray], bool] | None:
+    """Whether a list of package rows keeps the rule set's diversity caps (None: no caps)."""
+    caps = caps_of(matcher.rules.diversity)
+    if not caps:
+        return None
+    columns = matcher.state.catalogue.columns
+
+    def fits(rows: np.ndarray) -> bool:
+        rows = rows[rows >= 0]
+        for key, cap, _ in caps:
+            values = columns[key][rows]
+            values = values[values >= 0]
+            if len(values) and np.bincount(values).max() > cap:
+                return False
+        return True
+
+    return fits
+
+
+_BANK = SELLER_TYPES.index("bank")
+_CREDIT = ASSET_CLASSES.index("credit")

@@ -9,6 +9,7 @@ the factors of its own features.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,20 +39,30 @@ class ALSPart:
         self.feature_factors: np.ndarray | None = None
 
     def fit(
-        self, positives: sp.csr_matrix, item_features: sp.csr_matrix, random_state: int, num_threads: int = 1
+        self,
+        positives: sp.csr_matrix,
+        item_features: sp.csr_matrix,
+        random_state: int,
+        num_threads: int = 1,
+        on_iteration: Callable[[int], None] | None = None,
     ) -> ALSPart:
-        """Factorise investor × feature evidence (confidence ``1 + alpha * evidence``)."""
+        """Factorise investor × feature evidence (confidence ``1 + alpha * evidence``).
+
+        ``on_iteration`` is told each finished iteration (1-based), for progress reporting.
+        """
         investor_features = self.fold(positives, item_features)
-        model = AlternatingLeastSquares(
-            factors=self.params.factors,
-            regularization=self.params.regularization,
-            alpha=self.params.alpha,
-            iterations=self.params.iterations,
-            random_state=random_state,
-            num_threads=num_threads,
-        )
+        # Built under the BLAS limit too: implicit checks the BLAS thread count when constructed.
         with threadpool_limits(1, "blas"):
-            model.fit(investor_features, show_progress=False)
+            model = AlternatingLeastSquares(
+                factors=self.params.factors,
+                regularization=self.params.regularization,
+                alpha=self.params.alpha,
+                iterations=self.params.iterations,
+                random_state=random_state,
+                num_threads=num_threads,
+            )
+            callback = None if on_iteration is None else lambda iteration, _seconds, _loss: on_iteration(iteration + 1)
+            model.fit(investor_features, show_progress=False, callback=callback)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.feature_factors = np.asarray(model.item_factors, dtype=np.float32)
         return self

@@ -43,7 +43,9 @@ def read_arrays(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     if not path.is_file():
         raise ArtifactError(f"model artifact {path} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # The file is opened here, not by np.load, which leaves its handle open when a truncated
+        # zip fails to parse (a ResourceWarning per refused artifact).
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
         metadata = json.loads(str(arrays.pop("metadata")))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:

@@ -28,6 +28,7 @@ from recommender.errors import NotFittedError
 from recommender.idmap import IdMap
 from recommender.interactions import positive_part
 from recommender.lightfm_part import LightFMParams, LightFMPart
+from recommender.progress import SILENT, Progress
 from recommender.retrieval import VectorIndex
 from recommender.row_store import SparseRows, VectorRows
 from recommender.vocabulary import FeatureVocabulary
@@ -100,10 +101,33 @@ class HybridRecommender:
         self._fitted = False
 
     # ----------------------------------------------------------------------------- fitting
-    def fit(self, training: TrainingSet) -> HybridRecommender:
-        """Learn both halves from ``training`` and vectorise its investors."""
+    def fit(self, training: TrainingSet, progress: Progress = SILENT) -> HybridRecommender:
+        """Learn both halves from ``training`` and vectorise its investors.
+
+        ``progress`` hears the stages (LightFM epochs, ALS iterations, vectors): a fit at
+        market scale takes minutes.
+        """
         config = self.config
         positives = positive_part(training.evidence)
+        with progress.stage("feature matrices"):
+            user_matrix, package_matrix = self._encode(training, positives)
+        with progress.stage("LightFM epochs", config.lightfm.epochs) as advance:
+            self.lightfm = LightFMPart(config.lightfm).fit(
+                positives, user_matrix, package_matrix, config.random_state, config.num_threads,
+                on_epoch=lambda _epoch: advance(1),
+            )
+        with progress.stage("ALS iterations", config.als.iterations) as advance:
+            self.als = ALSPart(config.als).fit(
+                positives, self._als_matrix(package_matrix), config.random_state, config.num_threads,
+                on_iteration=lambda _iteration: advance(1),
+            )
+        with progress.stage("vectors"):
+            self._vectorise(training, positives, package_matrix, user_matrix)
+        self._fitted = True
+        return self
+
+    def _encode(self, training: TrainingSet, positives: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Learn the vocabularies and encode investors and packages as feature matrices."""
         self.user_vocabulary = FeatureVocabulary.from_rows(training.investor_features)
         self.item_vocabulary = FeatureVocabulary.from_rows(
             training.package_features,
@@ -119,14 +143,13 @@ class HybridRecommender:
         package_matrix = self._package_feature_matrix(
             training.package_features, np.arange(len(training.package_ids))
         )
-        user_matrix = self._user_feature_matrix(training.investor_features, investor_identity)
+        return self._user_feature_matrix(training.investor_features, investor_identity), package_matrix
 
-        self.lightfm = LightFMPart(config.lightfm).fit(
-            positives, user_matrix, package_matrix, config.random_state, config.num_threads
-        )
-        self.als = ALSPart(config.als).fit(
-            positives, self._als_matrix(package_matrix), config.random_state, config.num_threads
-        )
+    def _vectorise(
+        self, training: TrainingSet, positives: sp.csr_matrix, package_matrix: sp.csr_matrix, user_matrix: sp.csr_matrix
+    ) -> None:
+        """Investor and package vectors of the fitted halves, and the investor index."""
+        config = self.config
         rng = np.random.default_rng(config.random_state)
         reference = rng.choice(package_matrix.shape[0], min(REFERENCE_PACKAGES, package_matrix.shape[0]), replace=False)
         self.reference_biases, self.reference_embeddings = self.lightfm.item_representations(
@@ -145,8 +168,6 @@ class HybridRecommender:
         self.package_index = VectorIndex(self.dimension)
         self.investor_index = VectorIndex(self.dimension)
         self.investor_index.upsert(np.arange(len(self.investor_ids)), self.investor_vectors)
-        self._fitted = True
-        return self
 
     @property
     def package_vectors(self) -> np.ndarray:

@@ -7,6 +7,7 @@ identity feature (their own taste) beside their profile features (what a new inv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +47,14 @@ class LightFMPart:
         item_features: sp.csr_matrix,
         random_state: int,
         num_threads: int = 1,
+        on_epoch: Callable[[int], None] | None = None,
     ) -> LightFMPart:
-        """Learn from the positive investor × package evidence (values are sample weights)."""
+        """Learn from the positive investor × package evidence (values are sample weights).
+
+        Epochs run one ``fit_partial`` call at a time (the same updates as one ``fit`` call with
+        the same seed), so ``on_epoch`` can report each finished epoch: at market scale an epoch
+        takes half a minute.
+        """
         params = self.params
         model = LightFM(
             no_components=params.components,
@@ -60,14 +67,20 @@ class LightFMPart:
         )
         coo = positives.tocoo()
         interactions = sp.coo_matrix((np.ones_like(coo.data), (coo.row, coo.col)), shape=coo.shape)
-        model.fit(
-            interactions,
-            user_features=user_features,
-            item_features=item_features,
-            sample_weight=coo.astype(np.float32),
-            epochs=params.epochs,
-            num_threads=num_threads,
-        )
+        weights = coo.astype(np.float32)
+        user_features = sp.csr_matrix(user_features, dtype=np.float32)
+        item_features = sp.csr_matrix(item_features, dtype=np.float32)
+        for epoch in range(params.epochs):
+            model.fit_partial(
+                interactions,
+                user_features=user_features,
+                item_features=item_features,
+                sample_weight=weights,
+                epochs=1,
+                num_threads=num_threads,
+            )
+            if on_epoch is not None:
+                on_epoch(epoch + 1)
         self.user_feature_embeddings = model.user_embeddings.astype(np.float32)
         self.user_feature_biases = model.user_biases.astype(np.float32)
         self.item_feature_embeddings = model.item_embeddings.astype(np.float32)

@@ -14,6 +14,7 @@ from data.contract import LIVE_STATUSES
 from profiles import EventWeights, ProfileTable, build_profiles
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.package_features import package_feature_rows
+from recommender.progress import SILENT, Progress
 from recommender.training_set import build_training_set
 
 
@@ -30,6 +31,7 @@ def train_recommender(
     now: datetime,
     config: HybridConfig | None = None,
     event_weights: EventWeights | None = None,
+    progress: Progress = SILENT,
 ) -> tuple[HybridRecommender, ProfileTable]:
     """Fit on everything known at ``now`` and index the packages live at ``now``.
 
@@ -38,13 +40,17 @@ def train_recommender(
     config = config or HybridConfig()
     weights = event_weights or EventWeights()
     known_investors = investors[investors["registered_at"] <= now]
-    profiles = build_profiles(known_investors, packages, events, now, weights)
-    training = build_training_set(
-        known_investors, packages, events, profiles, now, weights, config.investor_feature_groups
-    )
-    model = HybridRecommender(config).fit(training)
-    live = live_packages(packages, now)
-    model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+    with progress.stage("profiles"):
+        profiles = build_profiles(known_investors, packages, events, now, weights)
+    with progress.stage("training set"):
+        training = build_training_set(
+            known_investors, packages, events, profiles, now, weights, config.investor_feature_groups
+        )
+    model = HybridRecommender(config).fit(training, progress)
+    with progress.stage("indexing live packages"):
+        live = live_packages(packages, now)
+        if len(live):
+            model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
     return model, profiles
 
 

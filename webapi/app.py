@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _load_config(app, config)
     _register_store(app)
     _register_log_masking(app)
+    _register_api(app)
     return app
 
 
@@ -49,6 +50,13 @@ def _register_store(app: Flask) -> None:
 def _register_log_masking(app: Flask) -> None:
     """Debtors' personal data must never reach a log line, whatever logs it."""
     install_log_masking()
+
+
+def _register_api(app: Flask) -> None:
+    """The JSON API, health and metrics routes, and the per-process serving state they share."""
+    from webapi.api import register_api  # the API imports store_engine from this module
+
+    register_api(app)
 
 
 def store_engine() -> Engine:

@@ -8,57 +8,30 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import Engine
 from tqdm import tqdm
 
 from data.csv_reader import MarketFileError, read_market
 from data.generator import generate_market, load_truth, write_market
 from data.importer import count_event_rows, import_market
 from data.market_frames import load_market
-from data.masking import mask_personal_data
-from data.model_registry import list_versions
-from data.store import (
-    SchemaOutOfDateError,
-    current_revision,
-    downgrade_schema,
-    require_current_schema,
-    upgrade_schema,
-)
+from data.store import current_revision, downgrade_schema, upgrade_schema
 from data.summary import market_summary_lines
-from matching.batch_push import rank_buyers, rank_investors
-from matching.market_rules import market_eligibility
+from matching.batch_push import batch_push
+from matching.matcher import Matcher
+from matching.rule_versions import active_rules
 from recommender.errors import ArtifactError
 from recommender.evaluation.market_report import market_report
-from recommender.pipeline import add_new_investors, live_packages, sync_live_packages, train_recommender
-from webapi.app import create_app, store_engine
-from webapi.model_store import NoActiveModelError, load_active_model, save_and_activate, utc_now
+from webapi.app import create_app
+from webapi.cli_keys import keys_group
+from webapi.cli_models import models_group, train_command
+from webapi.cli_rules import rules_group
+from webapi.cli_serve import serve_command
+from webapi.cli_support import command_engine, echo, migrated_engine
+from webapi.model_store import NoActiveModelError, load_active_model, utc_now
 
 AS_OF_HELP = "The market clock (UTC) to train or rank at, e.g. to replay a past day. Default: now."
 AS_OF_TYPE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])
-
-
-def command_engine() -> Engine:
-    """The app's store engine; its connections are closed when the command ends."""
-    engine = store_engine()
-    click.get_current_context().call_on_close(engine.dispose)
-    return engine
-
-
-def migrated_engine() -> Engine:
-    """The store engine, refusing (with the command to run) a database not yet migrated."""
-    engine = command_engine()
-    try:
-        require_current_schema(engine)
-    except SchemaOutOfDateError as error:
-        raise click.ClickException(str(error)) from error
-    return engine
-
-
-def echo(text: str, err: bool = False) -> None:
-    """Every CLI line passes the personal-data mask before it leaves the engine."""
-    click.echo(mask_personal_data(text), err=err)
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
@@ -146,27 +119,6 @@ def summary_command() -> None:
         echo(line)
 
 
-def models_dir() -> Path:
-    return Path(current_app.instance_path) / "models"
-
-
-@main.command("train")
-@click.option("--as-of", type=AS_OF_TYPE, default=None, help=AS_OF_HELP)
-@with_appcontext
-def train_command(as_of: datetime | None) -> None:
-    """Train a model on everything the database holds and make it the one serving uses."""
-    engine = migrated_engine()
-    now = as_of or utc_now()
-    market = load_market(engine)
-    if market.events.empty:
-        raise click.ClickException("the database holds no events to learn from: run `assetmatch import DIR` first")
-    echo(f"training on {len(market.investors)} investors, {len(market.packages)} packages, {len(market.events)} events")
-    model, _ = train_recommender(market.investors, market.packages, market.events, now)
-    version = save_and_activate(engine, model, models_dir(), now, market.event_high_water, metrics={})
-    echo(f"model {version.version} is active ({len(model.package_index)} live packages indexed)")
-    echo(f"artifact: {version.artifact_path}")
-
-
 @main.command("rank")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--k", default=50, show_default=True, type=click.IntRange(1, 1000), help="Packages per investor.")
@@ -182,20 +134,21 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     except (NoActiveModelError, ArtifactError) as error:
         raise click.ClickException(str(error)) from error
     market = load_market(engine)
-    live = live_packages(market.packages, now)
-    sync_live_packages(model, live)
-    added = add_new_investors(model, market.investors, market.packages, market.events, now)
+    with engine.connect() as connection:
+        rules_version, rules = active_rules(connection)
     investors = market.investors[market.investors["registered_at"] <= now]
-    eligibility = market_eligibility(investors, live, market.events)
     investor_ids = investors["investor_id"].tolist()
-    with tqdm(total=len(investor_ids) + len(live), unit="list", disable=None, file=sys.stderr) as bar:
-        by_investor = rank_investors(model, investor_ids, eligibility.licensed_investor_ids, eligibility, k, bar.update)
-        by_package = rank_buyers(model, eligibility, buyers_k, bar.update)
-    write_json_atomically(out_file, {"investors": by_investor, "packages": by_package})
+    added = [i for i in investor_ids if i not in model.investor_ids]
+    matcher = Matcher.build(model, None, market.investors, market.packages, market.events, rules, now)
+    live = len(model.package_index)
+    with tqdm(total=len(investor_ids) + live, unit="list", disable=None, file=sys.stderr) as bar:
+        push = batch_push(matcher, investor_ids, k, buyers_k, bar.update)
+    write_json_atomically(out_file, {"investors": push.investors, "packages": push.packages})
     echo(
-        f"model {version.version}: ranked {len(by_investor)} investors ({len(added)} new since training) "
-        f"and {len(by_package)} live packages into {out_file}"
+        f"model {version.version}, rule set {rules_version}: ranked {len(push.investors)} investors "
+        f"({len(added)} new since training) and {len(push.packages)} live packages into {out_file}"
     )
+    echo(push.summary())
 
 
 def write_json_atomically(path: Path, payload: dict) -> None:
@@ -205,26 +158,6 @@ def write_json_atomically(path: Path, payload: dict) -> None:
     with temporary.open("w", encoding="utf-8") as handle:
         json.dump(payload, handle, ensure_ascii=False)
     temporary.replace(path)
-
-
-@main.group("models")
-def models_group() -> None:
-    """Trained model versions."""
-
-
-@models_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@with_appcontext
-def models_list(as_json: bool) -> None:
-    """Every model version, newest first."""
-    engine = migrated_engine()
-    with engine.connect() as connection:
-        versions = list_versions(connection)
-    if as_json:
-        echo(json.dumps([v.to_json() for v in versions], indent=2))
-        return
-    for v in versions:
-        echo(f"{v.version}  {v.status:9s}  trained until {v.trained_until:%Y-%m-%d %H:%M}  events <= {v.event_high_water}")
 
 
 @main.command("evaluate")
@@ -249,3 +182,10 @@ def evaluate_command(market_dir: Path, out_file: Path | None, window_days: int, 
     if out_file:
         out_file.write_text(report + "\n", encoding="utf-8")
     echo(report)
+
+
+main.add_command(rules_group)
+main.add_command(keys_group)
+main.add_command(serve_command)
+main.add_command(train_command)
+main.add_command(models_group)

@@ -35,6 +35,7 @@ from recommender.evaluation.split import MarketSplit, time_split
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.lightfm_part import LightFMParams
 from recommender.package_features import package_feature_rows
+from recommender.progress import SILENT, Progress
 from recommender.training_set import build_training_set
 
 BASE_FEATURES = ("identity_attrs", "stated")
@@ -59,19 +60,22 @@ class Evaluated:
     per_investor_ndcg: np.ndarray
 
 
-def fit_on_split(split: MarketSplit, config: HybridConfig) -> HybridRecommender:
+def fit_on_split(split: MarketSplit, config: HybridConfig, progress: Progress = SILENT) -> HybridRecommender:
     """Fit at the split's cutoff exactly as ``train`` would, then add cold investors and test packages."""
-    profiles = build_profiles(split.investors, split.train_packages, split.train_events, split.cutoff)
-    training = build_training_set(
-        split.train_investors, split.train_packages, split.train_events, profiles, split.cutoff,
-        feature_groups=config.investor_feature_groups,
-    )
-    model = HybridRecommender(config).fit(training)
-    cold = [i for i in split.investors["investor_id"] if i not in model.investor_ids]
-    if cold:
-        model.upsert_investors(cold, profiles.feature_rows(cold, config.investor_feature_groups))
-    test = split.test_packages
-    model.index_packages(test["package_id"].tolist(), package_feature_rows(test))
+    with progress.stage("profiles"):
+        profiles = build_profiles(split.investors, split.train_packages, split.train_events, split.cutoff)
+    with progress.stage("training set"):
+        training = build_training_set(
+            split.train_investors, split.train_packages, split.train_events, profiles, split.cutoff,
+            feature_groups=config.investor_feature_groups,
+        )
+    model = HybridRecommender(config).fit(training, progress)
+    with progress.stage("indexing holdout packages"):
+        cold = [i for i in split.investors["investor_id"] if i not in model.investor_ids]
+        if cold:
+            model.upsert_investors(cold, profiles.feature_rows(cold, config.investor_feature_groups))
+        test = split.test_packages
+        model.index_packages(test["package_id"].tolist(), package_feature_rows(test))
     return model
 
 

@@ -55,11 +55,11 @@ def time_split(
     test_investor_ids = IdMap(sorted(graded["investor_id"].unique()))
     package_ids = IdMap(test_packages["package_id"])
     buyer_ids = IdMap(present["investor_id"])
-    relevance = _max_matrix(
+    relevance = max_matrix(
         graded, test_investor_ids, package_ids, "investor_id", "package_id", graded["grade"].to_numpy()
     )
     bids = graded[graded["event_type"].isin(BIDDER_EVENTS)]
-    bidders = _max_matrix(bids, package_ids, buyer_ids, "package_id", "investor_id", np.ones(len(bids)))
+    bidders = max_matrix(bids, package_ids, buyer_ids, "package_id", "investor_id", np.ones(len(bids)))
     return MarketSplit(
         cutoff=cutoff,
         train_investors=investors[investors["registered_at"] <= cutoff].reset_index(drop=True),
@@ -74,7 +74,7 @@ def time_split(
     )
 
 
-def _max_matrix(
+def max_matrix(
     frame: pd.DataFrame, row_ids: IdMap, column_ids: IdMap, row_column: str, column_column: str, values: np.ndarray
 ) -> sp.csr_matrix:
     """A sparse matrix keeping the largest value per cell."""

@@ -1,0 +1,359 @@
+"""Serving-time matching: model candidates in, the list a person sees out, under a rule set.
+
+The pipeline runs in a fixed order (docs/matching.md):
+
+1. eligibility — the market's hard rules (live listings only, bank batches to licensed AMCs,
+   never again what an investor dismissed or won), then the operator's filters (ticket fit,
+   province lists, investor types per seller type, cross-border, related parties);
+2. score blend — model score, stated-preference match;
+3. boosts — closing soon, newly listed, full data room, preferred province, transparency for
+   hesitant investors;
+4. diversity — caps per asset type, seller and province;
+5. exposure — today's per-listing cap;
+6. top-k.
+
+Candidates come from the model's exact index (``RuleSet.candidates`` of them); if the rules
+leave fewer than ``k`` eligible, the search is repeated with every eligible row allowed, so a
+rule never leaves a list short while eligible listings remain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from data.contract import ASSET_TYPES, PROVINCES
+from matching.compiled import CompiledRules, compile_rules
+from matching.eligibility import CODE, removal_codes
+from matching.errors import UnknownPackageError
+from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
+from matching.ranked import RankedItem, RankedList, Reason
+from matching.rule_set import Diversity, RuleSet
+from matching.scoring import ScoreParts, score_parts
+from matching.selection import select
+from matching.state import MarketState
+from profiles import ProfileTable
+from recommender.hybrid import HybridRecommender
+from recommender.idmap import IdMap
+
+Arrays = dict[str, np.ndarray]
+NO_DIVERSITY = Diversity()
+
+
+class Matcher:
+    """Serving-time matching over one model and a market snapshot."""
+
+    def __init__(self, state: MarketState, rules: RuleSet) -> None:
+        self.state = state
+        self.rules = rules
+        self._compiled: CompiledRules | None = None
+
+    @classmethod
+    def build(
+        cls,
+        model: HybridRecommender,
+        profiles: ProfileTable | None,
+        investors: pd.DataFrame,
+        packages: pd.DataFrame,
+        events: pd.DataFrame,
+        rules: RuleSet,
+        now: datetime,
+    ) -> Matcher:
+        """Index the listings live at ``now`` and encode the market for ``rules``.
+
+        ``profiles`` are the investors' profiles (those the model was trained with will do);
+        None builds them from the frames. The model is updated in place (live index, vectors
+        of investors it lacks), as ``assetmatch rank`` does.
+        """
+        return cls(MarketState.build(model, profiles, investors, packages, events, now), rules)
+
+    def with_rules(self, rules: RuleSet) -> Matcher:
+        """The same model and market under other rules (cheap: nothing is copied)."""
+        return Matcher(self.state, rules)
+
+    @property
+    def model(self) -> HybridRecommender:
+        return self.state.model
+
+    def compiled(self) -> CompiledRules:
+        """The rule set's arrays over the current catalogue (recompiled after listings change)."""
+        compiled = self._compiled
+        if compiled is None or compiled.catalogue_version != self.state.catalogue.version:
+            compiled = self._compiled = compile_rules(self.rules, self.state.catalogue, self.model.package_ids)
+        return compiled
+
+    def package_attributes(self, rows: np.ndarray) -> Arrays:
+        attributes = self.state.catalogue.take(rows)
+        attributes["row"] = rows
+        return attributes
+
+    def investor_attributes(self, rows: np.ndarray) -> Arrays:
+        attributes = self.state.audience.take(rows)
+        attributes["row"] = rows
+        return attributes
+
+    # ------------------------------------------------------------------ eligibility
+    def package_codes(
+        self, investor_id: str, investor: Arrays, package_rows: np.ndarray, now: float
+    ) -> tuple[np.ndarray, Arrays]:
+        """Removal codes of candidate packages for one investor, and their attributes."""
+        compiled = self.compiled()
+        package = self.package_attributes(package_rows)
+        blocked = compiled.related_by_investor.get(investor_id)
+        related = np.isin(package["seller"], blocked) if blocked is not None else None
+        never = self.state.never_codes(investor_id, package_rows)
+        codes = removal_codes(compiled, investor, package, now, package_rows.shape, never, related)
+        return codes, package
+
+    def investor_codes(
+        self, package_id: str, package: Arrays, investor_rows: np.ndarray, now: float
+    ) -> tuple[np.ndarray, Arrays]:
+        """Removal codes of candidate investors for one package (the rules in reverse)."""
+        compiled = self.compiled()
+        investor = self.investor_attributes(investor_rows)
+        related = None
+        blocked = compiled.related_by_seller.get(int(package["seller"]))
+        if blocked:
+            rows = self.model.investor_ids.rows_or_missing(sorted(blocked))
+            related = np.isin(investor_rows, rows[rows >= 0])
+        never = self.state.never_codes_by_package(package_id, investor_rows)
+        codes = removal_codes(compiled, investor, package, now, investor_rows.shape, never, related)
+        return codes, investor
+
+    # ---------------------------------------------------------------------- serving
+    def recommend(self, investor_id: str, k: int, now: datetime | None = None) -> RankedList:
+        """The investor's top ``k`` live listings under the rules, each with its reasons."""
+        state, model = self.state, self.model
+        today = state.advance(now)
+        row = state.investor_row(investor_id)
+        investor = self.investor_attributes(np.int64(row))
+        vector = model.investor_vectors[row][None, :]
+        pool = max(self.rules.candidates, k)
+        (found,) = model.package_index.search(vector, pool)
+        rows, scores = found.rows, found.scores
+        codes, package = self.package_codes(investor_id, investor, rows, today)
+        if int((codes == 0).sum()) < k and len(model.package_index) > len(rows):
+            every = np.arange(len(model.package_ids), dtype=np.int64)
+            allowed = self.package_codes(investor_id, investor, every, today)[0] == 0
+            (more,) = model.package_index.search(vector, pool, allowed=allowed)
+            fresh = ~np.isin(more.rows, rows)
+            rows = np.concatenate([rows, more.rows[fresh]])
+            scores = np.concatenate([scores, more.scores[fresh]])
+            codes, package = self.package_codes(investor_id, investor, rows, today)
+        return self._rerank_packages(investor_id, investor, rows, scores, codes, package, k, today)
+
+    def rerank(self, investor_id: str, package_rows: np.ndarray, model_scores: np.ndarray, k: int) -> RankedList:
+        """Stages 1-6 over given model candidates (package rows and scores), as ``recommend`` runs them."""
+        today = self.state.advance(None)
+        investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
+        codes, package = self.package_codes(investor_id, investor, package_rows, today)
+        return self._rerank_packages(investor_id, investor, package_rows, model_scores, codes, package, k, today)
+
+    def _rerank_packages(
+        self,
+        investor_id: str,
+        investor: Arrays,
+        rows: np.ndarray,
+        scores: np.ndarray,
+        codes: np.ndarray,
+        package: Arrays,
+        k: int,
+        today: float,
+    ) -> RankedList:
+        parts = score_parts(self.rules, investor, package, scores[None, :], (codes == 0)[None, :], today)
+        capped = self.state.capped_packages(investor_id, self.rules.exposure.daily_cap_per_package, rows)
+        over_cap = capped[None, :] if capped is not None else None
+        codes = codes[None, :].copy()
+        chosen = select(parts.score, codes, k, self.rules.diversity, package, over_cap)[0]
+        return self._ranked("investor", self.model.package_ids, rows, scores, codes[0], parts, chosen, investor, package, today)
+
+    def buyers(self, package_id: str, k: int, now: datetime | None = None) -> RankedList:
+        """The listing's top ``k`` investors who may buy it under the same rules, in reverse."""
+        state, model = self.state, self.model
+        today = state.advance(now)
+        row = state.package_model_row(package_id)
+        package = self.package_attributes(np.int64(row))
+        vector = model.package_vectors[row][None, :]
+        pool = max(self.rules.candidates, k)
+        (found,) = model.investor_index.search(vector, pool)
+        rows, scores = found.rows, found.scores
+        codes, investor = self.investor_codes(package_id, package, rows, today)
+        if int((codes == 0).sum()) < k and len(model.investor_index) > len(rows) and bool(package["status_live"]):
+            every = np.arange(len(model.investor_ids), dtype=np.int64)
+            allowed = self.investor_codes(package_id, package, every, today)[0] == 0
+            (more,) = model.investor_index.search(vector, pool, allowed=allowed)
+            fresh = ~np.isin(more.rows, rows)
+            rows = np.concatenate([rows, more.rows[fresh]])
+            scores = np.concatenate([scores, more.scores[fresh]])
+            codes, investor = self.investor_codes(package_id, package, rows, today)
+        parts = score_parts(self.rules, investor, package, scores[None, :], (codes == 0)[None, :], today)
+        codes = codes[None, :].copy()
+        chosen = select(parts.score, codes, k, NO_DIVERSITY, {})[0]
+        return self._ranked("buyer", model.investor_ids, rows, scores, codes[0], parts, chosen, investor, package, today)
+
+    def similar(self, package_id: str, k: int) -> RankedList:
+        """Live listings with the most similar content (no investor, so no eligibility rules)."""
+        state, model = self.state, self.model
+        today = state.advance(None)
+        state.package_model_row(package_id)
+        pool = max(self.rules.candidates, k)
+        (ranked,) = model.similar([package_id], pool)
+        ids = [other for other, _ in ranked]
+        scores = np.array([score for _, score in ranked], dtype=np.float64)
+        rows = model.package_ids.rows(ids)
+        package = self.package_attributes(rows)
+        compiled = self.compiled()
+        live = (
+            package["known"] & package["status_live"] & (package["listed"] <= today)
+            & (package["closes"] - today > compiled.min_days_before_close) & (package["closes"] > today)
+        )
+        items, removed = [], []
+        for position in range(len(ids)):
+            if len(items) == k:
+                break
+            facts = {"asset_type": [int(package["asset_type"][position])], "province": [int(package["province"][position])]}
+            score = float(scores[position])
+            if live[position]:
+                text = f"similar listing: {label(ASSET_TYPES, facts['asset_type'][0])} in {label(PROVINCES, facts['province'][0])}"
+                reason = Reason("similar_content", text, score)
+                items.append(RankedItem(ids[position], len(items) + 1, score, score, (reason,)))
+            elif len(removed) < k:
+                reason = removal_reason(CODE["not_live"], score, facts, 0, self.rules)
+                removed.append(RankedItem(ids[position], len(items) + 1, score, score, (reason,)))
+        return RankedList(items, removed)
+
+    def package_row(self, package_id: str) -> dict:
+        """The stored listing as plain Python values (unmasked: callers mask before serving)."""
+        if not isinstance(package_id, str) or package_id not in self.state.packages:
+            raise UnknownPackageError(package_id)
+        return {key: _plain(value) for key, value in self.state.packages.row(package_id).items()}
+
+    # ---------------------------------------------------------------------- updates
+    def upsert_packages(self, rows: pd.DataFrame) -> None:
+        """Fold in new or edited listings now (content vectors); listings no longer live leave."""
+        self.state.upsert_packages(rows)
+
+    def upsert_investors(self, rows: pd.DataFrame) -> None:
+        """New or edited investors are recommendable now (profile vectors)."""
+        self.state.upsert_investors(rows)
+
+    def add_events(self, events: pd.DataFrame) -> None:
+        """Dismissals and wins take effect at once; investors with new events get fresh vectors."""
+        self.state.add_events(events)
+
+    # -------------------------------------------------------------------- reasons
+    def _ranked(
+        self,
+        direction: str,
+        id_map: IdMap,
+        rows: np.ndarray,
+        model_scores: np.ndarray,
+        codes: np.ndarray,
+        parts: ScoreParts,
+        chosen: np.ndarray,
+        investor: Arrays,
+        package: Arrays,
+        now: float,
+    ) -> RankedList:
+        """Items with their reasons, and the removed items that would otherwise have made the list."""
+        rules = self.rules
+        score = parts.score[0]
+        kept = chosen[chosen >= 0]
+        floor = float(score[kept[-1]]) if len(kept) == len(chosen) and len(kept) else -np.inf
+        dropped = np.flatnonzero((codes != 0) & (score >= floor))
+        dropped = dropped[np.argsort(-score[dropped], kind="stable")][: len(chosen)]
+        positions = np.concatenate([kept, dropped])
+        if not len(positions):
+            return RankedList([], [])
+        facts = _Facts(_pair_view(investor, package), positions)
+        facts["place"] = parts.place_match[0, positions].tolist()
+        ids = id_map.ids(rows[positions])
+        scores = score[positions].tolist()
+        raw = np.asarray(model_scores)[positions].tolist()
+        model_part = parts.model[0, positions].tolist()
+        stated_part = parts.stated[0, positions].tolist()
+        type_match = parts.type_match[0, positions].tolist()
+        boosts = {name: effect[0, positions].tolist() for name, effect in parts.boosts.items()}
+        ticket = rules.eligibility.ticket_fit.mode != "off"
+        if ticket:
+            reserve, low, high, capital = (np.asarray(facts[key], dtype=np.float64) for key in ("reserve", "low", "high", "capital"))
+            strict_fit = (~((reserve < low) | (reserve > high) | ((capital > 0) & (reserve > capital)))).tolist()
+        items = []
+        history, places = facts["history"], facts["place"]
+        asset_types, provinces, regions = facts["asset_type"], facts["province"], facts["region"]
+        for n in range(len(kept)):
+            reasons = [model_reason(history[n], direction, model_part[n])]
+            stated = stated_reason(type_match[n], places[n], asset_types[n], provinces[n], regions[n], stated_part[n])
+            if stated is not None:
+                reasons.append(stated)
+            if ticket:
+                reasons.append(ticket_reason(strict_fit[n], direction))
+            for name, effects in boosts.items():
+                if effects[n] != 0.0:
+                    reasons.append(boost_reason(name, effects[n], facts, n, now))
+            items.append(RankedItem(ids[n], n + 1, scores[n], raw[n], tuple(reasons)))
+        removed_codes = codes[dropped].tolist()
+
+        def removed() -> list[RankedItem]:
+            kept_scores = score[kept]
+            out = []
+            for n in range(len(kept), len(positions)):
+                rank = 1 + int((kept_scores > scores[n]).sum())
+                reason = removal_reason(removed_codes[n - len(kept)], scores[n], facts, n, rules)
+                out.append(RankedItem(ids[n], rank, scores[n], raw[n], (reason,)))
+            return out
+
+        return RankedList(items, removed_factory=removed)
+
+
+def _pair_view(investor: Arrays, package: Arrays) -> Arrays:
+    return {
+        "history": investor["history"],
+        "investor_type": investor["type"],
+        "investor_province": investor["province"],
+        "low": investor["low"],
+        "high": investor["high"],
+        "capital": investor["capital"],
+        "asset_type": package["asset_type"],
+        "province": package["province"],
+        "region": package["region"],
+        "seller_type": package["seller_type"],
+        "reserve": package["reserve"],
+        "closes": package["closes"],
+        "listed": package["listed"],
+        "dd": package["dd"],
+    }
+
+
+class _Facts(dict):
+    """Candidate attributes at the listed positions, each converted to a list on first use."""
+
+    def __init__(self, arrays: Arrays, positions: np.ndarray) -> None:
+        super().__init__()
+        self._arrays, self._positions = arrays, positions
+
+    def __missing__(self, key: str) -> list:
+        values = self[key] = _at(self._arrays[key], self._positions)
+        return values
+
+
+def _at(value: np.ndarray, positions: np.ndarray) -> list:
+    """A per-candidate attribute (or a scalar shared by all) at the given positions, as a list."""
+    if np.ndim(value) == 0:
+        return [value.item() if isinstance(value, np.generic) else value] * len(positions)
+    return value[positions].tolist()
+
+
+def _plain(value: object) -> object:
+    """A stored cell as a plain Python value: None for missing, datetime for timestamps."""
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NaT:
+        return None
+    return value

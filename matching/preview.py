@@ -1,0 +1,186 @@
+"""What-if preview of a candidate rule set against the active one, before anything is saved.
+
+Two views, both computed in memory (nothing is cached on disk):
+
+- lists: for a fixed sample of investors, each one's top k under the active and under the
+  candidate rules, and what changes — listings in, out, and moved (old rank → new rank);
+- offline: the last evaluation split replayed (``matching.replay``: a model fitted at a cutoff,
+  one push over the listings of the window after it) under the raw model, the active rules and
+  the candidate rules — NDCG@10, precision@10, buyer recall@50, ineligible pairs, catalogue
+  coverage and the share of listings meeting the exposure floor.
+
+The CLI (``assetmatch rules preview``) prints ``lines()``; the web API returns ``to_json()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from matching.matcher import Matcher
+from matching.replay import METRICS, ReplayResult, ReplaySplit, compare, prepare_replay
+from matching.rule_set import RuleSet
+from recommender.hybrid import HybridRecommender
+
+DEFAULT_WINDOW_DAYS = 90
+
+
+class MarketFrames(Protocol):
+    """Anything with the three contract frames (``data.market_frames.StoredMarket``, a read market)."""
+
+    investors: pd.DataFrame
+    packages: pd.DataFrame
+    events: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ListChange:
+    """How one investor's top k changes from the active to the candidate rules."""
+
+    investor_id: str
+    entered: list[tuple[str, int]]  # (package, new rank)
+    left: list[tuple[str, int]]  # (package, old rank)
+    moved: list[tuple[str, int, int]]  # (package, old rank, new rank)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.entered or self.left or self.moved)
+
+    def to_json(self) -> dict:
+        return {
+            "investor_id": self.investor_id,
+            "in": [{"id": p, "rank": r} for p, r in self.entered],
+            "out": [{"id": p, "rank": r} for p, r in self.left],
+            "moved": [{"id": p, "from": old, "to": new} for p, old, new in self.moved],
+        }
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    """The sampled list changes and the offline comparison."""
+
+    k: int
+    now: datetime
+    changes: list[ListChange]
+    offline: list[ReplayResult] = field(default_factory=list)
+    split: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        changed = [c for c in self.changes if c.changed]
+        return {
+            "k": self.k,
+            "now": self.now.isoformat(timespec="seconds"),
+            "sample": {
+                "investors": len(self.changes),
+                "changed": len(changed),
+                "entered": sum(len(c.entered) for c in self.changes),
+                "left": sum(len(c.left) for c in self.changes),
+                "moved": sum(len(c.moved) for c in self.changes),
+                "lists": [c.to_json() for c in changed],
+            },
+            "offline": {
+                "split": self.split,
+                "results": [{"name": r.name, "metrics": dict(r.metrics)} for r in self.offline],
+            },
+        }
+
+    def lines(self) -> list[str]:
+        """The preview as text, one line per fact."""
+        summary = self.to_json()["sample"]
+        lines = [
+            f"lists: {summary['changed']} of {summary['investors']} sampled investors' top {self.k} change "
+            f"({summary['entered']} in, {summary['left']} out, {summary['moved']} moved)",
+        ]
+        for change in self.changes:
+            if not change.changed:
+                continue
+            parts = [f"+{p}@{r}" for p, r in change.entered]
+            parts += [f"-{p}@{r}" for p, r in change.left]
+            parts += [f"{p} {old}->{new}" for p, old, new in change.moved]
+            lines.append(f"  {change.investor_id}: " + ", ".join(parts))
+        if self.offline:
+            split = self.split
+            lines.append(
+                f"offline replay: cutoff {split.get('cutoff')}, {split.get('test_listings')} listings in the window, "
+                f"{split.get('judged_investors')} investors judged"
+            )
+            lines.append(f"  {'':10s} " + " ".join(f"{m:>16s}" for m in METRICS))
+            for result in self.offline:
+                cells = [
+                    f"{result.metrics[m]:16.0f}" if m == "ineligible_pairs" else f"{result.metrics[m]:16.4f}"
+                    for m in METRICS
+                ]
+                lines.append(f"  {result.name:10s} " + " ".join(cells))
+        return lines
+
+
+def list_change(investor_id: str, before: list[str], after: list[str]) -> ListChange:
+    """Listings in, out and moved between two ranked lists (ranks are 1-based)."""
+    old = {p: rank for rank, p in enumerate(before, start=1)}
+    new = {p: rank for rank, p in enumerate(after, start=1)}
+    return ListChange(
+        investor_id=investor_id,
+        entered=[(p, new[p]) for p in after if p not in old],
+        left=[(p, old[p]) for p in before if p not in new],
+        moved=[(p, old[p], new[p]) for p in after if p in old and old[p] != new[p]],
+    )
+
+
+def sample_investors(matcher: Matcher, investors: pd.DataFrame, now: datetime, sample: int, seed: int) -> list[str]:
+    """A reproducible sample of the investors the matcher can serve at ``now``."""
+    registered = investors.loc[investors["registered_at"] <= now, "investor_id"].tolist()
+    known = [i for i in registered if i in matcher.model.investor_ids]
+    if len(known) <= sample:
+        return sorted(known)
+    rng = np.random.default_rng(seed)
+    return sorted(np.asarray(known, dtype=object)[rng.choice(len(known), sample, replace=False)].tolist())
+
+
+def preview_rules(
+    market: MarketFrames,
+    model: HybridRecommender,
+    active: RuleSet,
+    candidate: RuleSet,
+    now: datetime,
+    sample: int = 50,
+    k: int = 20,
+    *,
+    matcher: Matcher | None = None,
+    replay: ReplaySplit | None = None,
+    offline: bool = True,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    seed: int = 0,
+) -> RulePreview:
+    """Compare ``candidate`` with ``active`` on sampled lists and on the replayed evaluation split.
+
+    ``matcher`` reuses a serving matcher (its state is shared, not changed); otherwise one is
+    built from ``market`` and ``model`` at ``now`` (indexing the listings live then).
+    ``replay`` reuses a prepared split; otherwise the model's configuration is refitted at the
+    split's cutoff (the serving model has seen the window, so it cannot be judged on it).
+    ``offline=False`` skips the replay (the quick view).
+    """
+    if matcher is None:
+        matcher = Matcher.build(model, None, market.investors, market.packages, market.events, active, now)
+    current, proposed = matcher.with_rules(active), matcher.with_rules(candidate)
+    changes = []
+    for investor_id in sample_investors(matcher, market.investors, now, sample, seed):
+        before = current.recommend(investor_id, k, now).ids
+        after = proposed.recommend(investor_id, k, now).ids
+        changes.append(list_change(investor_id, before, after))
+    results: list[ReplayResult] = []
+    split: dict = {}
+    if offline:
+        if replay is None:
+            replay = prepare_replay(market.investors, market.packages, market.events, model.config, window_days)
+        results = compare(replay, [("active", active), ("candidate", candidate)], k)
+        split = {
+            "cutoff": replay.split.cutoff.isoformat(timespec="seconds"),
+            "test_listings": len(replay.package_ids),
+            "judged_investors": len(replay.test_rows),
+            "investors": len(replay.investor_ids),
+        }
+    return RulePreview(k=k, now=now, changes=changes, offline=results, split=split)

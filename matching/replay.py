@@ -1,0 +1,281 @@
+"""Offline replay of a rule set on the last evaluation split: what the rules do to quality.
+
+The split is the evaluation's (``recommender.evaluation.split``): a model is fitted on what was
+known at a cutoff and judged on the listings of the window after it, all cold. Every test
+listing is taken as it stood on its first hour live (status live; "closes in", "listed ago"
+measured from then), and one push is replayed over all of them at once: every present
+investor's top ``k`` through the whole pipeline (eligibility, blend, boosts, diversity, daily
+cap, floor), and every listing's top 50 buyers through the rules in reverse. The raw model is
+replayed beside it on the same scores.
+
+Reported per rule set: NDCG@10 and precision@10 (graded relevance of the investors who acted
+on test listings), buyer recall@50, ineligible pairs (pairs in the lists that the market's
+hard rules or the compared rule set forbid — the rules themselves must show 0), catalogue
+coverage (listings in at least one top list) and the share of listings that met the exposure
+floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from matching.audience import Audience
+from matching.batch_push import Lists, apply_daily_cap, apply_floor
+from matching.catalogue import Catalogue
+from matching.compiled import CompiledRules, compile_rules
+from matching.eligibility import removal_codes
+from matching.matcher import NO_DIVERSITY
+from matching.rule_set import RuleSet
+from matching.scoring import score_parts
+from matching.selection import caps_of, select
+from profiles import build_profiles
+from recommender.evaluation.market_report import fit_on_split
+from recommender.evaluation.split import MarketSplit, time_split
+from recommender.hybrid import HybridConfig, HybridRecommender
+from recommender.idmap import IdMap
+
+CHUNK = 1_024
+NDCG_K = 10
+BUYERS_K = 50
+FIRST_HOUR = 1.0 / 24.0
+METRICS = ("ndcg@10", "precision@10", "buyer_recall@50", "ineligible_pairs", "coverage", "floor_met")
+
+
+@dataclass(frozen=True)
+class ReplaySplit:
+    """A split, a model fitted at its cutoff, and the split's market encoded for the rules."""
+
+    split: MarketSplit
+    model: HybridRecommender
+    catalogue: Catalogue
+    audience: Audience
+    package_ids: IdMap  # test listings, in catalogue row order
+    investor_ids: IdMap  # present investors, in audience row order
+    scores: np.ndarray  # present investors × test listings, model scores
+    now: np.ndarray  # per test listing: its first hour live, in epoch days
+    test_rows: np.ndarray  # audience rows of the investors judged for NDCG (split.test_investor_ids order)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """Offline metrics of one rule set (or the raw model) on a replayed split."""
+
+    name: str
+    metrics: dict[str, float]
+    lists: np.ndarray = field(repr=False)  # present investors × k, test listing rows
+
+
+def prepare_replay(
+    investors: pd.DataFrame,
+    packages: pd.DataFrame,
+    events: pd.DataFrame,
+    config: HybridConfig | None = None,
+    window_days: int = 90,
+    end: datetime | None = None,
+) -> ReplaySplit:
+    """Split at ``end - window_days`` (``end``: the newest listing), fit there, encode the market."""
+    end = end or pd.Timestamp(packages["listed_at"].max()).to_pydatetime() + timedelta(seconds=1)
+    split = time_split(investors, packages, events, end - timedelta(days=window_days), end)
+    model = fit_on_split(split, config or HybridConfig())
+    return encode_split(split, model)
+
+
+def encode_split(split: MarketSplit, model: HybridRecommender) -> ReplaySplit:
+    """The split's test listings and present investors as rule arrays, with the model's scores."""
+    test = split.test_packages.assign(status="active")
+    package_ids = IdMap(test["package_id"].tolist())
+    catalogue = Catalogue()
+    catalogue.set_rows(np.arange(len(test)), test)
+    profiles = build_profiles(split.investors, split.train_packages, split.train_events, split.cutoff)
+    investor_ids = IdMap(profiles.investor_ids)
+    audience = Audience()
+    audience.set_rows(np.arange(len(investor_ids)), profiles.frame)
+    scores = model.score(investor_ids.external_ids.tolist(), package_ids.external_ids.tolist())
+    now = catalogue.columns["listed"][: len(test)] + FIRST_HOUR
+    test_rows = investor_ids.rows(split.test_investor_ids.external_ids.tolist())
+    return ReplaySplit(split, model, catalogue, audience, package_ids, investor_ids, scores, now, test_rows)
+
+
+def replay_rules(replay: ReplaySplit, rules: RuleSet, name: str, k: int = 20) -> ReplayResult:
+    """Replay one push under ``rules`` and measure it."""
+    compiled = compile_rules(rules, replay.catalogue, replay.package_ids)
+    lists = _investor_lists(replay, compiled, max(k, NDCG_K))
+    buyers = _buyer_lists(replay, compiled)
+    lists, _ = apply_daily_cap(lists, max(k, NDCG_K), rules.exposure.daily_cap_per_package)
+    live = np.arange(len(replay.package_ids))
+    apply_floor(lists, np.arange(len(lists)), live, buyers, rules.exposure, _diversity_fits(replay, rules))
+    return ReplayResult(name, _measure(replay, compiled, rules, lists, buyers.rows, k), lists)
+
+
+def replay_model(replay: ReplaySplit, judged_by: RuleSet, k: int = 20) -> ReplayResult:
+    """The raw model's lists (no rules), with ineligible pairs counted under ``judged_by``."""
+    depth = max(k, NDCG_K)
+    lists = _top(replay.scores, depth)
+    buyers = _top(replay.scores.T, BUYERS_K)
+    compiled = compile_rules(judged_by, replay.catalogue, replay.package_ids)
+    return ReplayResult("raw model", _measure(replay, compiled, judged_by, lists, buyers, k), lists)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.lexsort((part, -np.take_along_axis(scores, part, axis=1)), axis=1)
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _codes(replay: ReplaySplit, compiled: CompiledRules, investor_rows: np.ndarray, package_rows: np.ndarray) -> np.ndarray:
+    """Removal codes for investors (column vector) × listings (row vector), or matching arrays."""
+    investor = replay.audience.take(investor_rows)
+    investor["row"] = investor_rows
+    package = replay.catalogue.take(package_rows)
+    package["row"] = package_rows
+    shape = np.broadcast_shapes(np.shape(investor_rows), np.shape(package_rows))
+    related = None
+    if compiled.related_by_investor:
+        related = np.zeros(shape, dtype=bool)
+        ids = replay.investor_ids.external_ids
+        for investor_id, sellers in compiled.related_by_investor.items():
+            blocked_investor = np.broadcast_to(ids[investor_rows] == investor_id, shape)
+            related |= blocked_investor & np.isin(np.broadcast_to(package["seller"], shape), sellers)
+    return removal_codes(compiled, investor, package, replay.now[package_rows], shape, None, related)
+
+
+def _investor_lists(replay: ReplaySplit, compiled: CompiledRules, depth: int) -> Lists:
+    rules = compiled.rules
+    n_investors, n_packages = replay.scores.shape
+    packages = np.arange(n_packages)
+    rows = np.full((n_investors, depth), -1, dtype=np.int64)
+    values = np.full((n_investors, depth), -np.inf)
+    for start in range(0, n_investors, CHUNK):
+        investor_rows = np.arange(start, min(start + CHUNK, n_investors))
+        codes = _codes(replay, compiled, investor_rows[:, None], packages[None, :])
+        investor = replay.audience.take(investor_rows[:, None])
+        package = replay.catalogue.take(packages)
+        scores = replay.scores[investor_rows]
+        parts = score_parts(rules, investor, package, scores, codes == 0, replay.now[None, :])
+        chosen = select(parts.score, codes, depth, rules.diversity, package)
+        rows[investor_rows] = chosen
+        safe = np.maximum(chosen, 0)
+        values[investor_rows] = np.where(chosen >= 0, np.take_along_axis(np.asarray(parts.score), safe, axis=1), -np.inf)
+    return Lists(rows, values)
+
+
+def _buyer_lists(replay: ReplaySplit, compiled: CompiledRules) -> Lists:
+    rules = compiled.rules
+    n_investors, n_packages = replay.scores.shape
+    investors = np.arange(n_investors)
+    depth = min(BUYERS_K, n_investors)
+    rows = np.full((n_packages, depth), -1, dtype=np.int64)
+    for start in range(0, n_packages, CHUNK):
+        package_rows = np.arange(start, min(start + CHUNK, n_packages))
+        codes = _codes(replay, compiled, investors[None, :], package_rows[:, None])
+        investor = replay.audience.take(investors)
+        package = replay.catalogue.take(package_rows[:, None])
+        scores = replay.scores[:, package_rows].T
+        parts = score_parts(rules, investor, package, scores, codes == 0, replay.now[package_rows][:, None])
+        rows[package_rows] = select(np.asarray(parts.score), codes, depth, NO_DIVERSITY, {})
+    return Lists(rows, np.zeros(rows.shape))
+
+
+def _diversity_fits(replay: ReplaySplit, rules: RuleSet):  # type: ignore[no-untyped-def]
+    caps = caps_of(rules.diversity)
+    if not caps:
+        return None
+    columns = replay.catalogue.columns
+
+    def fits(rows: np.ndarray) -> bool:
+        rows = rows[rows >= 0]
+        for key, cap, _ in caps:
+            values = columns[key][rows]
+            values = values[values >= 0]
+            if len(values) and np.bincount(values).max() > cap:
+                return False
+        return True
+
+    return fits
+
+
+def _measure(
+    replay: ReplaySplit, compiled: CompiledRules, rules: RuleSet, lists: np.ndarray, buyers: np.ndarray, k: int
+) -> dict[str, float]:
+    split = replay.split
+    ndcg, precision = list_metrics(lists[replay.test_rows, :NDCG_K], split.relevance)
+    bidders = _bidders(replay)
+    recall = buyer_recall(buyers[:, :BUYERS_K], bidders)
+    ineligible = _ineligible(replay, compiled, lists[:, :k], investor_side=True)
+    ineligible += _ineligible(replay, compiled, buyers, investor_side=False)
+    top = lists[:, :k]
+    counts = np.bincount(top[top >= 0], minlength=len(replay.package_ids))
+    floor_k = min(rules.exposure.floor_top_k, lists.shape[1])
+    floor_counts = np.bincount(lists[:, :floor_k][lists[:, :floor_k] >= 0], minlength=len(replay.package_ids))
+    return {
+        "ndcg@10": ndcg,
+        "precision@10": precision,
+        "buyer_recall@50": recall,
+        "ineligible_pairs": float(ineligible),
+        "coverage": float((counts > 0).mean()) if len(counts) else 0.0,
+        "floor_met": float((floor_counts >= rules.exposure.floor_investors).mean()) if len(counts) else 0.0,
+    }
+
+
+def _bidders(replay: ReplaySplit) -> sp.csr_matrix:
+    """Test listings × present investors (audience rows): 1 where the investor bid."""
+    split = replay.split
+    columns = replay.investor_ids.rows_or_missing(split.buyer_investor_ids.external_ids.tolist())
+    coo = split.bidders.tocoo()
+    keep = columns[coo.col] >= 0
+    return sp.csr_matrix(
+        (coo.data[keep], (coo.row[keep], columns[coo.col[keep]])), shape=(len(replay.package_ids), len(replay.investor_ids))
+    )
+
+
+def _ineligible(replay: ReplaySplit, compiled: CompiledRules, lists: np.ndarray, investor_side: bool) -> int:
+    rows, slots = np.nonzero(lists >= 0)
+    others = lists[rows, slots]
+    investor_rows, package_rows = (rows, others) if investor_side else (others, rows)
+    if not len(investor_rows):
+        return 0
+    return int((_codes(replay, compiled, investor_rows, package_rows) != 0).sum())
+
+
+def list_metrics(lists: np.ndarray, relevance: sp.csr_matrix) -> tuple[float, float]:
+    """Mean NDCG (graded, ``2^g - 1`` gains) and precision of ranked lists (``-1`` padded).
+
+    Rows without any relevant listing are skipped, as ``recommender.evaluation.metrics`` does.
+    """
+    dense = relevance.toarray()
+    evaluated = dense.sum(axis=1) > 0
+    if not evaluated.any():
+        return 0.0, 0.0
+    lists, dense = lists[evaluated], dense[evaluated]
+    k = lists.shape[1]
+    gains = np.where(lists >= 0, np.take_along_axis(dense, np.maximum(lists, 0), axis=1), 0.0)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = ((2.0**gains - 1.0) * discounts).sum(axis=1)
+    ideal = -np.sort(-dense, axis=1)[:, :k]
+    idcg = ((2.0**ideal - 1.0) * discounts[: ideal.shape[1]]).sum(axis=1)
+    return float((dcg / idcg).mean()), float((gains > 0).sum(axis=1).mean() / k)
+
+
+def buyer_recall(buyers: np.ndarray, bidders: sp.csr_matrix) -> float:
+    """Mean share of each listing's bidders found in its buyer list (listings with bidders only)."""
+    dense = bidders.toarray() > 0
+    evaluated = dense.sum(axis=1) > 0
+    if not evaluated.any():
+        return 0.0
+    buyers, dense = buyers[evaluated], dense[evaluated]
+    found = np.where(buyers >= 0, np.take_along_axis(dense, np.maximum(buyers, 0), axis=1), False)
+    return float((found.sum(axis=1) / dense.sum(axis=1)).mean())
+
+
+def compare(replay: ReplaySplit, rule_sets: Sequence[tuple[str, RuleSet]], k: int = 20) -> list[ReplayResult]:
+    """The raw model (judged by the first rule set) and each named rule set, on one replay."""
+    results = [replay_model(replay, rule_sets[0][1], k)]
+    results += [replay_rules(replay, rules, name, k) for name, rules in rule_sets]
+    return results

@@ -1,0 +1,114 @@
+"""Stages 4 to 6, diversity, exposure and top-k: filling each list from the top.
+
+Candidates are taken in score order (ties keep the model's order). Without diversity caps the
+whole batch is one ``argsort``; with caps, each list is filled greedily: an item enters if its
+asset type, seller and province are each under their cap in the list so far (diversity) and
+the listing is not over today's exposure cap (exposure); an item that fails either is
+recorded as removed, with the code of the first stage it failed, and does not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from matching.eligibility import CODE
+from matching.rule_set import Diversity
+
+DIVERSITY_KEYS = (("asset_type", "diversity_asset_type"), ("seller", "diversity_seller"), ("province", "diversity_province"))
+
+
+def caps_of(diversity: Diversity) -> list[tuple[str, int, int]]:
+    """(attribute, cap, removal code) for each cap that is set."""
+    limits = {
+        "asset_type": diversity.max_per_asset_type,
+        "seller": diversity.max_per_seller,
+        "province": diversity.max_per_province,
+    }
+    return [(key, int(limits[key]), CODE[code]) for key, code in DIVERSITY_KEYS if limits[key] is not None]
+
+
+def select(
+    scores: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    diversity: Diversity,
+    package: Mapping[str, np.ndarray],
+    capped: np.ndarray | None = None,
+) -> np.ndarray:
+    """The top ``k`` candidate positions per row (``-1`` padded), best first.
+
+    ``scores`` and ``codes`` are (rows × candidates); ``codes`` (0 = eligible) is updated in
+    place with diversity and exposure removals; ``package`` holds the candidates' attributes
+    with the same shape; ``capped`` marks candidates over the exposure cap.
+    """
+    rows, width = scores.shape
+    caps = caps_of(diversity)
+    if capped is not None:
+        codes[(codes == 0) & capped] = CODE["exposure_cap"]
+    eligible = codes == 0
+    masked = np.where(eligible, scores, -np.inf)
+    depth = min(k, width)
+    if not caps:
+        if depth < width:
+            part = np.argpartition(-masked, depth - 1, axis=1)[:, :depth]
+        else:
+            part = np.broadcast_to(np.arange(width), (rows, width))
+        part_scores = np.take_along_axis(masked, part, axis=1)
+        order = np.take_along_axis(part, np.lexsort((part, -part_scores), axis=1), axis=1)
+        chosen = np.full((rows, k), -1, dtype=np.int64)
+        valid = np.isfinite(np.take_along_axis(masked, order, axis=1))
+        chosen[:, :depth] = np.where(valid, order, -1)
+        return chosen
+    if capped is not None:  # exposure is judged after diversity: restore, then fill greedily
+        codes[codes == CODE["exposure_cap"]] = 0
+        eligible = codes == 0
+        masked = np.where(eligible, scores, -np.inf)
+    if rows == 1:  # fast path: the plain top k already keeps every cap
+        plain = select(scores, codes.copy(), k, Diversity(), package, capped)
+        taken = plain[0][plain[0] >= 0]
+        if _within_caps(taken, caps, package, scores.shape):
+            if capped is None or not capped[0][taken].any():
+                return plain
+    order = np.argsort(-masked, axis=1, kind="stable")
+    chosen = np.full((rows, k), -1, dtype=np.int64)
+    exposure = CODE["exposure_cap"]
+    limits = [cap for _, cap, _ in caps]
+    failures = [code for _, _, code in caps]
+    dimensions = range(len(caps))
+    for row in range(rows):
+        ranked = order[row][eligible[row][order[row]]]  # eligible candidates, best first
+        columns = [np.broadcast_to(package[key], scores.shape)[row][ranked].tolist() for key, _, _ in caps]
+        over = capped[row][ranked].tolist() if capped is not None else [False] * len(ranked)
+        counts: list[dict[int, int]] = [{} for _ in caps]
+        kept = 0
+        for position, key, over_cap in zip(ranked.tolist(), zip(*columns), over, strict=False):
+            failed = 0
+            for dimension in dimensions:
+                value = key[dimension]
+                if value >= 0 and counts[dimension].get(value, 0) >= limits[dimension]:
+                    failed = failures[dimension]
+                    break
+            if not failed and over_cap:
+                failed = exposure
+            if failed:
+                codes[row, position] = failed
+                continue
+            for dimension in dimensions:
+                count = counts[dimension]
+                count[key[dimension]] = count.get(key[dimension], 0) + 1
+            chosen[row, kept] = position
+            kept += 1
+            if kept == k:
+                break
+    return chosen
+
+
+def _within_caps(taken: np.ndarray, caps: list[tuple[str, int, int]], package: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> bool:
+    for key, cap, _ in caps:
+        values = np.broadcast_to(package[key], shape)[0][taken]
+        values = values[values >= 0]
+        if len(values) and np.bincount(values).max() > cap:
+            return False
+    return True

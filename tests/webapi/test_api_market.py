@@ -1,0 +1,128 @@
+"""Upserts through the API: contract validation, masking, and fold-in without retraining."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from data.schema import market_changes_table
+from tests.webapi.conftest import INVESTOR_ID, Keys, ServedMarket, assert_problem, call, recommended_ids
+
+DEBTOR = "Debtor ID 110105198603150027, mobile 13812345678, card 6222021234567890128"
+NEW_INVESTOR = {
+    "name": "Pearl River Capital", "investor_type": "private_fund", "province": "Guangdong",
+    "registered_at": "2026-06-01", "capital_cny": 500_000_000, "min_ticket_cny": 1_000_000,
+    "max_ticket_cny": 200_000_000, "preferred_asset_types": ["residential", "commercial_property"],
+    "preferred_provinces": ["Guangdong"], "risk_appetite": "balanced", "licensed_amc": False,
+}
+
+
+@pytest.fixture(scope="module")
+def top_package(client: FlaskClient, keys: Keys) -> dict:
+    """The record of the investor's top listing, as the API shows it."""
+    package_id = recommended_ids(client, keys.platform)[0]
+    return call(client, "get", f"/v1/packages/{package_id}", keys.platform).get_json()
+
+
+def twin(record: dict, **changes: object) -> dict:
+    body = {key: value for key, value in record.items() if key not in ("package_id", "live")}
+    return {**body, **changes}
+
+
+def test_a_listing_reads_as_an_investor_sees_it_with_personal_data_masked(
+    client: FlaskClient, keys: Keys, top_package: dict
+) -> None:
+    body = twin(top_package, description=DEBTOR, title="Loans of debtor 13812345678")
+    assert call(client, "put", "/v1/packages/MASK-1", keys.platform, json=body).status_code == 201
+    for response in (call(client, "get", "/v1/packages/MASK-1", keys.investor),
+                     call(client, "put", "/v1/packages/MASK-1", keys.platform, json=body)):
+        text = response.get_data(as_text=True)
+        for secret in ("110105198603150027", "13812345678", "6222021234567890128"):
+            assert secret not in text
+        assert "110***********0027" in text
+    record = call(client, "get", "/v1/packages/MASK-1", keys.investor).get_json()
+    assert record["live"] is True and record["reserve_price_cny"] == top_package["reserve_price_cny"]
+    assert record["listed_at"] == top_package["listed_at"]  # instants round-trip (UTC offset written out)
+
+
+def test_a_new_listing_is_recommendable_at_once_without_retraining(
+    client: FlaskClient, keys: Keys, top_package: dict, served_market: ServedMarket
+) -> None:
+    assert_problem(call(client, "get", "/v1/packages/NEW-1/buyers", keys.platform), 404)
+    response = call(client, "put", "/v1/packages/NEW-1", keys.platform, json=twin(top_package, title="A twin listing"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["package_id"] == "NEW-1"
+    assert "NEW-1" in recommended_ids(client, keys.platform, k=100)
+    assert len(call(client, "get", "/v1/packages/NEW-1/buyers?k=5", keys.platform).get_json()["items"]) == 5
+    with served_market.engine.connect() as connection:
+        journal = connection.execute(
+            select(func.count()).select_from(market_changes_table).where(market_changes_table.c.entity_id == "NEW-1")
+        ).scalar_one()
+    assert journal == 1
+
+
+def test_an_edit_takes_effect_at_once_and_a_withdrawn_listing_leaves_every_list(
+    client: FlaskClient, keys: Keys, top_package: dict
+) -> None:
+    body = twin(top_package, title="Edited twin")
+    assert call(client, "put", "/v1/packages/EDIT-1", keys.platform, json=body).status_code == 201
+    assert "EDIT-1" in recommended_ids(client, keys.platform, k=100)
+    response = call(client, "put", "/v1/packages/EDIT-1", keys.platform, json={**body, "status": "withdrawn"})
+    assert response.status_code == 200 and response.get_json()["status"] == "withdrawn"
+    assert "EDIT-1" not in recommended_ids(client, keys.platform, k=100)
+    assert call(client, "get", "/v1/packages/EDIT-1", keys.investor).get_json()["live"] is False
+
+
+def test_a_new_investor_gets_recommendations_at_once(client: FlaskClient, keys: Keys) -> None:
+    assert_problem(call(client, "get", "/v1/investors/NEW-INV/recommendations", keys.platform), 404)
+    response = call(client, "put", "/v1/investors/NEW-INV", keys.platform, json=NEW_INVESTOR)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["registered_at"] == "2026-06-01"
+    assert response.get_json()["preferred_asset_types"] == ["residential", "commercial_property"]
+    assert len(recommended_ids(client, keys.platform, "NEW-INV", k=10)) == 10
+    assert call(client, "put", "/v1/investors/NEW-INV", keys.platform,
+                json={**NEW_INVESTOR, "investor_id": "NEW-INV", "capital_cny": 6e8}).status_code == 200
+
+
+def test_another_process_folds_in_an_upsert_on_its_next_request(
+    client: FlaskClient, keys: Keys, top_package: dict, served_market: ServedMarket
+) -> None:
+    other = served_market.app()
+    other_client = other.test_client()
+    assert recommended_ids(other_client, keys.platform)
+    assert call(client, "put", "/v1/packages/FAR-1", keys.platform, json=twin(top_package)).status_code == 201
+    assert "FAR-1" in recommended_ids(other_client, keys.platform, k=100)
+    other.extensions["assetmatch.engine"].dispose()
+
+
+def test_an_invalid_record_is_422_listing_every_problem_by_field(client: FlaskClient, keys: Keys, top_package: dict) -> None:
+    body = twin(top_package, status="gone", loan_count=0, asset_type="land", closes_at="2020-01-01", extra=1)
+    del body["title"]
+    problem = assert_problem(call(client, "put", "/v1/packages/BAD-1", keys.platform, json=body), 422)
+    fields = [error["field"] for error in problem["errors"]]
+    assert set(fields) == {"title", "asset_type", "loan_count", "closes_at", "status", "extra"}
+    assert all(error["path"] == "/" + error["field"] for error in problem["errors"])
+    assert_problem(call(client, "get", "/v1/packages/BAD-1", keys.platform), 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**NEW_INVESTOR, "investor_id": "SOMEONE-ELSE"}, "investor_id"),
+        ({**NEW_INVESTOR, "capital_cny": "lots"}, "capital_cny"),
+        ({**NEW_INVESTOR, "licensed_amc": "maybe"}, "licensed_amc"),
+        ({**NEW_INVESTOR, "preferred_provinces": ["Atlantis"]}, "preferred_provinces"),
+        ({**NEW_INVESTOR, "name": "nul\x00byte"}, "name"),
+        ({**NEW_INVESTOR, "capital_cny": True}, "capital_cny"),
+    ],
+)
+def test_investor_bodies_are_checked_by_the_contract(client: FlaskClient, keys: Keys, body: dict, field: str) -> None:
+    problem = assert_problem(call(client, "put", "/v1/investors/CHECKED", keys.platform, json=body), 422)
+    assert [error["field"] for error in problem["errors"]] == [field]
+
+
+def test_a_body_that_is_not_an_object_is_422(client: FlaskClient, keys: Keys) -> None:
+    assert_problem(call(client, "put", "/v1/investors/LIST", keys.platform, json=[NEW_INVESTOR]), 422)
+    assert_problem(call(client, "put", "/v1/investors/" + "x" * 65, keys.platform, json=NEW_INVESTOR), 404)
+    assert call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations", keys.platform).status_code == 200

@@ -1,0 +1,148 @@
+"""Who is calling: API keys from the ``Authorization: Bearer`` header, and what each role may do.
+
+Roles (see docs/api.md for the full matrix):
+
+- ``platform``: the marketplace's backend. Writes market data (investors, listings, events) and
+  reads every list; no rules, no model activation.
+- ``operator``: the people who tune matching. Rules, model versions, and every read (including
+  what rules removed from a list); no market writes.
+- ``investor``: bound to one investor. Reads its own recommendations and any listing, posts its
+  own events; nothing else.
+
+A verified key is cached per process for ``API_KEY_CACHE_SECONDS`` (default 5), so a request
+does not cost a database round trip; a revoked key therefore stops working within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+from sqlalchemy import Engine
+
+from data.api_keys import INVESTOR, OPERATOR, PLATFORM, ApiKey, get_key, secret_matches, split_key
+from webapi.api.problems import ProblemError
+
+AUTH_EXTENSION = "assetmatch.api_keys"
+DEFAULT_CACHE_SECONDS = 5.0
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="assetmatch"'}
+
+EVERY_ROLE = (PLATFORM, OPERATOR, INVESTOR)
+READERS = (PLATFORM, OPERATOR)
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified key a request was made with."""
+
+    key_id: str
+    role: str
+    investor_id: str | None
+    label: str | None
+
+    @property
+    def author(self) -> str:
+        """How audit records name this caller: the key's label, then its id."""
+        return f"{self.label} (key {self.key_id})" if self.label else f"key {self.key_id}"
+
+
+class KeyCache:
+    """Stored keys by id, each kept for a few seconds; thread-safe."""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self._engine = engine
+        self._seconds = seconds
+        self._keys: dict[str, tuple[ApiKey | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str) -> ApiKey | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._keys.get(key_id)
+        if cached is not None and now - cached[1] < self._seconds:
+            return cached[0]
+        with self._engine.connect() as connection:
+            key = get_key(connection, key_id)
+        if self._seconds > 0:
+            with self._lock:
+                if len(self._keys) > 10_000:  # a flood of made-up key ids must not grow memory
+                    self._keys.clear()
+                self._keys[key_id] = (key, now)
+        return key
+
+
+def install_key_cache(app: Any, engine: Engine) -> None:
+    seconds = float(app.config.get("API_KEY_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    app.extensions[AUTH_EXTENSION] = KeyCache(engine, seconds)
+
+
+def authenticate() -> Caller:
+    """The caller of this request; 401 without a valid, unrevoked key."""
+    cached = g.get("caller")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if not header:
+        raise ProblemError(401, "send an API key: Authorization: Bearer am_<key_id>_<secret>", headers=CHALLENGE)
+    parts = split_key(presented.strip()) if scheme.lower() == "bearer" else None
+    if parts is None:
+        raise ProblemError(401, "the Authorization header is not 'Bearer am_<key_id>_<secret>'", headers=CHALLENGE)
+    key_id, secret = parts
+    key = current_app.extensions[AUTH_EXTENSION].get(key_id)
+    if key is None or not secret_matches(key, secret):
+        raise ProblemError(401, "the API key is not valid", headers=CHALLENGE)
+    if not key.active:
+        raise ProblemError(401, f"API key {key_id} was revoked", headers=CHALLENGE)
+    caller = Caller(key.key_id, key.role, key.investor_id, key.label)
+    g.caller = caller
+    return caller
+
+
+def require(*roles: str) -> Callable[[View], View]:
+    """Let a view run only for callers with one of ``roles`` (401 without a key, 403 otherwise)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            caller = authenticate()
+            if caller.role not in roles:
+                raise ProblemError(403, f"a {caller.role} key may not {_action()}")
+            return view(*args, **kwargs)
+
+        guarded.roles = tuple(roles)  # type: ignore[attr-defined]  # read by the OpenAPI document
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def current_caller() -> Caller:
+    return authenticate()
+
+
+def require_own_investor(investor_ids: Collection[str]) -> None:
+    """An investor key acts only for its own investor: 403 for anyone else's id."""
+    caller = authenticate()
+    if caller.role != INVESTOR:
+        return
+    others = sorted({i for i in investor_ids if i != caller.investor_id})
+    if others:
+        raise ProblemError(403, f"an investor key may act only for investor {caller.investor_id}")
+
+
+def require_role_for(option: str, *roles: str) -> None:
+    """A request option (``include_removed``) that only some roles may use."""
+    caller = authenticate()
+    if caller.role not in roles:
+        raise ProblemError(403, f"{option} is for {' and '.join(roles)} keys only")
+
+
+def _action() -> str:
+    return f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"

@@ -1,0 +1,83 @@
+"""The per-process objects the API views share, kept in ``app.extensions``.
+
+Configuration (each also read from an ``ASSETMATCH_<NAME>`` environment variable):
+
+``NOW``
+    Pin the market clock to an ISO timestamp (replays, demos, tests); naive means UTC.
+    Default: the real clock.
+``POLL_SECONDS``
+    How often a process looks for a new model, rule set, upserts and events (default 0.5).
+``BACKGROUND_SWAPS``
+    Load a newly activated model in a background thread (default true); false loads it on the
+    request that notices, which is simpler to reason about in tests.
+``SERVED_LISTS_FLUSH_SECONDS``
+    How often buffered served lists are written (default 0.2; 0 writes each before responding).
+``API_KEY_CACHE_SECONDS``
+    How long a verified key is trusted before it is read again (default 5).
+``MAX_EVENTS_PER_REQUEST``
+    The largest event batch (default 1000); ``MAX_CONTENT_LENGTH`` bounds any body (default 1 MiB).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask, current_app
+
+from webapi.app import store_engine
+from webapi.model_store import utc_now
+from webapi.served_log import DEFAULT_FLUSH_SECONDS, ServedListWriter
+from webapi.serving import DEFAULT_POLL_SECONDS, Clock, ServingState
+
+SERVING_EXTENSION = "assetmatch.serving"
+SERVED_LISTS_EXTENSION = "assetmatch.served_lists"
+DEFAULT_MAX_CONTENT_LENGTH = 1 << 20
+DEFAULT_MAX_EVENTS = 1000
+
+
+def install_serving(app: Flask) -> None:
+    """Create the serving state and the served-list writer (nothing is loaded until first use)."""
+    config = app.config
+    if config.get("MAX_CONTENT_LENGTH") is None:
+        config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_CONTENT_LENGTH
+    config.setdefault("MAX_EVENTS_PER_REQUEST", DEFAULT_MAX_EVENTS)
+    engine = app.extensions["assetmatch.engine"]
+    app.extensions[SERVING_EXTENSION] = ServingState(
+        engine,
+        market_clock(config.get("NOW")),
+        poll_seconds=float(config.get("POLL_SECONDS", DEFAULT_POLL_SECONDS)),
+        background_swaps=_flag(config.get("BACKGROUND_SWAPS", True)),
+    )
+    app.extensions[SERVED_LISTS_EXTENSION] = ServedListWriter(
+        engine, float(config.get("SERVED_LISTS_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS))
+    )
+
+
+def market_clock(pinned: Any) -> Clock:
+    """The real clock (naive UTC), or a pinned instant."""
+    if pinned in (None, ""):
+        return utc_now
+    instant = pinned if isinstance(pinned, datetime) else datetime.fromisoformat(str(pinned))
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(timezone.utc).replace(tzinfo=None)
+    return lambda: instant
+
+
+def serving_state() -> ServingState:
+    return current_app.extensions[SERVING_EXTENSION]
+
+
+def served_lists() -> ServedListWriter:
+    return current_app.extensions[SERVED_LISTS_EXTENSION]
+
+
+def engine():  # type: ignore[no-untyped-def]
+    """The store engine (re-exported so views import their context from one place)."""
+    return store_engine()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)

@@ -1,0 +1,86 @@
+"""Feedback in: one event or a batch, validated by the contract, stored once, folded in at once.
+
+An event is acknowledged only after it is committed, so a 2xx means it is stored. Repeats are
+recognised by ``event_id`` (or, without one, by the id derived from the event's content, as an
+import does) and counted as duplicates instead of being stored twice, so a client that is unsure
+whether a request went through simply sends it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from data.api_keys import INVESTOR, PLATFORM
+from data.bulk_write import insert_new_events
+from data.contract import EVENT_FIELDS
+from data.json_records import read_json_records, storable_id
+from data.market_journal import stored_ids
+from data.schema import investors_table, packages_table
+from webapi import metrics
+from webapi.api.auth import require, require_own_investor
+from webapi.api.context import engine, serving_state
+from webapi.api.params import json_body
+from webapi.api.problems import ProblemError
+
+bp = Blueprint("events", __name__)
+logger = logging.getLogger(__name__)
+
+
+@bp.post("/v1/events")
+@require(PLATFORM, INVESTOR)
+def post_events() -> Response:
+    """Store one event object, or ``{"events": [...]}``; 201 if any was new, 200 if all were repeats."""
+    items, batch = _items(json_body())
+    limit = int(current_app.config["MAX_EVENTS_PER_REQUEST"])
+    if len(items) > limit:
+        raise ProblemError(413, f"a batch holds at most {limit} events, got {len(items)}; split it")
+    require_own_investor(
+        [item["investor_id"].strip() for item in items if isinstance(item, dict) and isinstance(item.get("investor_id"), str)]
+    )
+    store = engine()
+    with store.connect() as connection:
+        investors = stored_ids(connection, investors_table.c.investor_id, _referenced(items, "investor_id"))
+        packages = stored_ids(connection, packages_table.c.package_id, _referenced(items, "package_id"))
+    events = read_json_records(items, EVENT_FIELDS, "events" if batch else "", investors, packages)
+    with store.begin() as connection:
+        accepted = insert_new_events(connection, events)
+    duplicates = len(items) - accepted
+    metrics.events_ingested(accepted, duplicates)
+    _fold_in()
+    body = {"accepted": accepted, "duplicates": duplicates, "event_ids": events["event_id"].tolist()}
+    response = current_app.json.response(body)
+    response.status_code = 201 if accepted else 200
+    return response
+
+
+def _items(body: Any) -> tuple[list[Any], bool]:
+    if isinstance(body, dict) and "events" in body:
+        events = body["events"]
+        if not isinstance(events, list) or not events:
+            raise ProblemError(422, "events must be a non-empty array of event objects",
+                               errors=[{"field": "events", "path": "/events", "message": "must be a non-empty array"}])
+        extra = sorted(set(body) - {"events"})
+        if extra:
+            raise ProblemError(422, "a batch body holds only events",
+                               errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra])
+        return events, True
+    if isinstance(body, dict):
+        return [body], False
+    raise ProblemError(422, "send one event object or {\"events\": [...]}",
+                       errors=[{"path": "/", "message": "must be an event object or a batch object"}])
+
+
+def _referenced(items: list[Any], field: str) -> set[str]:
+    """The ids the items refer to that could be stored at all (others fail validation anyway)."""
+    return {item[field].strip() for item in items if isinstance(item, dict) and storable_id(item.get(field))}
+
+
+def _fold_in() -> None:
+    """Let this process's matcher see the events now; they are stored, so a failure here is only logged."""
+    try:
+        serving_state().refresh(force=True)
+    except Exception:  # noqa: BLE001 - the response must still say the events are stored
+        logger.exception("events stored, but folding them into the matcher failed; the next poll retries")

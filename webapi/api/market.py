@@ -1,0 +1,99 @@
+"""Market data through the API: upsert an investor or a listing, read a listing.
+
+An upsert is validated by the contract exactly as an import row is, committed together with
+its journal row (``market_changes``), and folded into this process's matcher before the
+response, so the new listing or investor is recommendable at once, without retraining; every
+other process folds it in on its next poll.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy import Column, Table
+
+from data.api_keys import PLATFORM
+from data.bulk_write import upsert_by_key
+from data.contract import INVESTOR_FIELDS, LIVE_STATUSES, PACKAGE_FIELDS, Field
+from data.json_records import read_json_records, storable_id
+from data.market_journal import INVESTOR, PACKAGE, read_investors, read_packages, record_changes, stored_ids
+from data.schema import investors_table, packages_table
+from matching.errors import UnknownInvestorError, UnknownPackageError
+from webapi.api.auth import EVERY_ROLE, require
+from webapi.api.context import engine, serving_state
+from webapi.api.params import json_body
+from webapi.api.problems import ProblemError
+from webapi.api.records import record_json
+from webapi.model_store import utc_now
+
+bp = Blueprint("market", __name__)
+logger = logging.getLogger(__name__)
+
+
+@bp.put("/v1/investors/<investor_id>")
+@require(PLATFORM)
+def put_investor(investor_id: str) -> Response:
+    """Create or replace an investor; 201 when new, 200 when updated."""
+    if not storable_id(investor_id):
+        raise UnknownInvestorError(investor_id)
+    return _upsert(investor_id, "investor_id", INVESTOR_FIELDS, investors_table, INVESTOR)
+
+
+@bp.put("/v1/packages/<package_id>")
+@require(PLATFORM)
+def put_package(package_id: str) -> Response:
+    """Create or replace a listing; 201 when new, 200 when updated."""
+    if not storable_id(package_id):
+        raise UnknownPackageError(package_id)
+    return _upsert(package_id, "package_id", PACKAGE_FIELDS, packages_table, PACKAGE)
+
+
+@bp.get("/v1/packages/<package_id>")
+@require(*EVERY_ROLE)
+def get_package(package_id: str) -> dict:
+    """The listing as an investor sees it: the contract's fields, personal data masked, and ``live``."""
+    if not storable_id(package_id):
+        raise UnknownPackageError(package_id)
+    with engine().connect() as connection:
+        rows = read_packages(connection, [package_id])
+    if rows.empty:
+        raise UnknownPackageError(package_id)
+    record = record_json(rows.iloc[0].to_dict(), PACKAGE_FIELDS)
+    now = serving_state().clock()
+    row = rows.iloc[0]
+    record["live"] = bool(row["status"] in LIVE_STATUSES and row["listed_at"] <= now < row["closes_at"])
+    return record
+
+
+def _upsert(entity_id: str, key: str, fields: tuple[Field, ...], table: Table, kind: str) -> Response:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ProblemError(422, f"send the {kind} as a JSON object", errors=[{"path": "/", "message": "must be an object"}])
+    if key in body and body[key] != entity_id:
+        message = f"must be absent or equal to the id in the path ({entity_id!r})"
+        raise ProblemError(422, f"{key} in the body does not match the path",
+                           errors=[{"field": key, "path": f"/{key}", "message": message}])
+    frame = read_json_records([{**body, key: entity_id}], fields, "")
+    store = engine()
+    column: Column = table.c[key]
+    with store.begin() as connection:
+        existed = bool(stored_ids(connection, column, [entity_id]))
+        upsert_by_key(connection, table, frame)
+        record_changes(connection, kind, [entity_id], utc_now())
+        stored = (read_investors if kind == INVESTOR else read_packages)(connection, [entity_id])
+    _fold_in()
+    response = current_app.json.response(record_json(stored.iloc[0].to_dict(), fields))
+    response.status_code = 200 if existed else 201
+    return response
+
+
+def _fold_in() -> None:
+    """Make the change recommendable from this process now; it is stored, so a failure is only logged."""
+    try:
+        serving_state().refresh(force=True)
+    except Exception:  # noqa: BLE001 - the response must still say the change is stored
+        logger.exception("upsert stored, but folding it into the matcher failed; the next poll retries")
+
+

@@ -1,0 +1,23 @@
+"""``assetmatch serve``: the development server. Production runs gunicorn (docs/api.md)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from webapi.cli_support import echo, migrated_engine
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the HTTP API with Werkzeug's threaded development server.
+
+    For production use gunicorn: gunicorn -c webapi/gunicorn_conf.py 'webapi.wsgi:app'.
+    """
+    migrated_engine()
+    echo(f"serving the AssetMatch API on http://{host}:{port} (development server; Ctrl+C stops it)")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)

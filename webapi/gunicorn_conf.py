@@ -1,0 +1,53 @@
+"""gunicorn settings for AssetMatch: ``gunicorn -c webapi/gunicorn_conf.py 'webapi.wsgi:app'``.
+
+- Two sync workers by default (``GUNICORN_WORKERS``); each loads the active model once, when it
+  starts, before it accepts requests, then follows activations, rule changes and market upserts
+  by polling the store (docs/api.md, "Hot swap and fold-in").
+- Prometheus metrics are aggregated over the workers: ``PROMETHEUS_MULTIPROC_DIR`` is set to a
+  fresh directory before any worker imports the app, and a dead worker's live gauges are
+  dropped.
+- Buffered served lists are flushed when a worker exits.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 20
+preload_app = False  # each worker builds its own engine, model and threads after the fork
+accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # e.g. "-" for stdout; off by default
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assetmatch-metrics-")
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    """Load the model before the worker's first request (a worker with no model still starts)."""
+    from webapi.api.context import SERVING_EXTENSION
+
+    state = worker.wsgi.extensions[SERVING_EXTENSION]
+    try:
+        state.refresh(force=True)
+    except Exception:  # noqa: BLE001 - /readyz reports it; requests get 503 until it loads
+        worker.log.exception("could not load the model at start")
+
+
+def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """Write the worker's buffered served lists before it goes."""
+    from webapi.api.context import SERVED_LISTS_EXTENSION
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        app.extensions[SERVED_LISTS_EXTENSION].flush()
+
+
+def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """Drop a dead worker's live gauges from the aggregated metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,11 @@
+"""The WSGI entry point for production servers: ``gunicorn 'webapi.wsgi:app'``.
+
+Configuration comes from ``ASSETMATCH_*`` environment variables (``ASSETMATCH_DATABASE_URL``,
+``ASSETMATCH_INSTANCE_PATH``, ...), as for every command.
+"""
+
+from __future__ import annotations
+
+from webapi.app import create_app
+
+app = create_app()
