@@ -62,7 +62,9 @@ def latencies(call: Callable[[int], object], count: int) -> np.ndarray:
 
 def describe(name: str, milliseconds: np.ndarray, target: float | None = None) -> str:
     p50, p99 = np.percentile(milliseconds, [50, 99])
-    verdict = "" if target is None else f"  (target p99 < {target} ms: {'met' if p99 < target else 'NOT met'})"
+    verdict = (
+        "" if target is None else f"  (target p99 < {target} ms: {'met' if p99 < target else 'NOT met'})"
+    )
     return f"{name:62s} p50 {p50:6.3f} ms  p99 {p99:6.3f} ms{verdict}"
 
 
@@ -84,10 +86,14 @@ def full_rules(live: pd.DataFrame, investor_ids: list[str], rng: np.random.Gener
         p: ProvinceList(allow=tuple(rng.choice(PROVINCES, 12, replace=False).tolist()))
         for p in live["package_id"].sample(500, random_state=2)
     }
-    by_seller = {s: ProvinceList(deny=tuple(rng.choice(PROVINCES, 3, replace=False).tolist())) for s in sellers[:20]}
+    by_seller = {
+        s: ProvinceList(deny=tuple(rng.choice(PROVINCES, 3, replace=False).tolist())) for s in sellers[:20]
+    }
     related = tuple(
         (investor_ids[i], sellers[j])
-        for i, j in zip(rng.integers(0, len(investor_ids), 200), rng.integers(0, len(sellers), 200), strict=True)
+        for i, j in zip(
+            rng.integers(0, len(investor_ids), 200), rng.integers(0, len(sellers), 200), strict=True
+        )
     )
     on = Boost(enabled=True, weight=0.05)
     return RuleSet(
@@ -95,13 +101,23 @@ def full_rules(live: pd.DataFrame, investor_ids: list[str], rng: np.random.Gener
             ticket_fit=TicketFit("tolerance", 1.0),
             provinces_by_package=by_package,
             provinces_by_seller=by_seller,
-            investor_types_by_seller_type={"court": ("national_amc", "local_amc", "private_fund", "individual",
-                                                     "industrial_capital", "bank")},
+            investor_types_by_seller_type={
+                "court": (
+                    "national_amc",
+                    "local_amc",
+                    "private_fund",
+                    "individual",
+                    "industrial_capital",
+                    "bank",
+                )
+            },
             cross_border_only=True,
             related_parties=related,
         ),
         blend=Blend(model=1.0, stated=0.2, rules=1.0),
-        boosts=Boosts(closing_soon=on, newly_listed=on, data_room=on, preferred_province=on, hesitant_transparency=on),
+        boosts=Boosts(
+            closing_soon=on, newly_listed=on, data_room=on, preferred_province=on, hesitant_transparency=on
+        ),
         diversity=Diversity(max_per_asset_type=10, max_per_seller=4, max_per_province=10),
         exposure=Exposure(daily_cap_per_package=200, floor_investors=3),
         candidates=CANDIDATES,
@@ -109,7 +125,9 @@ def full_rules(live: pd.DataFrame, investor_ids: list[str], rng: np.random.Gener
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--investors", type=int, default=2_000)
     parser.add_argument("--packages", type=int, default=5_000)
     parser.add_argument("--live", type=int, default=20_000)
@@ -123,37 +141,80 @@ def main() -> None:
     now = pd.Timestamp(market.packages["listed_at"].max()) + pd.Timedelta(days=1)
     started = time.perf_counter()
     model, profiles = train_recommender(market.investors, market.packages, market.events, now.to_pydatetime())
-    print(f"trained on {args.investors:,} investors x {args.packages:,} packages in {time.perf_counter() - started:.0f} s")
+    print(
+        f"trained on {args.investors:,} investors x {args.packages:,} packages "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
     live = relisted(market.packages, args.live, now, rng)
     investor_ids = market.investors.loc[market.investors["registered_at"] <= now, "investor_id"].tolist()
     rules = full_rules(live, investor_ids, rng)
-    matcher = Matcher.build(model, profiles, market.investors, pd.concat([market.packages, live]), market.events,
-                            rules, now.to_pydatetime())
-    shown = pd.DataFrame({
-        "investor_id": rng.choice(investor_ids, 50_000), "package_id": rng.choice(live["package_id"], 50_000),
-        "event_type": "impression", "occurred_at": now - pd.Timedelta(minutes=5),
-    })
+    matcher = Matcher.build(
+        model,
+        profiles,
+        market.investors,
+        pd.concat([market.packages, live]),
+        market.events,
+        rules,
+        now.to_pydatetime(),
+    )
+    shown = pd.DataFrame(
+        {
+            "investor_id": rng.choice(investor_ids, 50_000),
+            "package_id": rng.choice(live["package_id"], 50_000),
+            "event_type": "impression",
+            "occurred_at": now - pd.Timedelta(minutes=5),
+        }
+    )
     matcher.add_events(shown)
-    print(f"serving {len(investor_ids):,} investors, {len(model.package_index):,} live listings; "
-          f"{len(rules.eligibility.provinces_by_package)} listing and {len(rules.eligibility.provinces_by_seller)} "
-          f"seller province lists, {len(rules.eligibility.related_parties)} related parties, "
-          f"{len(shown):,} impressions today")
+    print(
+        f"serving {len(investor_ids):,} investors, {len(model.package_index):,} live listings; "
+        f"{len(rules.eligibility.provinces_by_package)} listing and "
+        f"{len(rules.eligibility.provinces_by_seller)} "
+        f"seller province lists, {len(rules.eligibility.related_parties)} related parties, "
+        f"{len(shown):,} impressions today"
+    )
     queries = rng.choice(investor_ids, QUERIES).tolist()
     vectors = model.investor_vectors[model.investor_ids.rows(queries)]
     found = [model.package_index.search(vectors[n][None], CANDIDATES)[0] for n in range(QUERIES)]
     default = matcher.with_rules(replace(DEFAULT_RULES, candidates=CANDIDATES))
     for warm in range(50):
         matcher.rerank(queries[warm], found[warm].rows, found[warm].scores, 20)
-    print(describe("model only: recommend k=20 (FAISS, ids out)", latencies(lambda n: model.recommend([queries[n]], 20), QUERIES)))
-    print(describe(f"retrieval: {CANDIDATES} candidates from the same index",
-                   latencies(lambda n: model.package_index.search(vectors[n][None], CANDIDATES), QUERIES)))
-    print(describe(f"re-rank {CANDIDATES} -> top 20 with reasons, full rule set",
-                   latencies(lambda n: matcher.rerank(queries[n], found[n].rows, found[n].scores, 20), QUERIES), 2.0))
-    print(describe(f"re-rank {CANDIDATES} -> top 20 with reasons, default rules",
-                   latencies(lambda n: default.rerank(queries[n], found[n].rows, found[n].scores, 20), QUERIES), 2.0))
-    print(describe("recommend end to end (retrieval + re-rank), full rule set",
-                   latencies(lambda n: matcher.recommend(queries[n], 20), QUERIES)))
-    sizes = [len(matcher.rerank(q, f.rows, f.scores, 20).items) for q, f in zip(queries[:200], found[:200], strict=True)]
+    print(
+        describe(
+            "model only: recommend k=20 (FAISS, ids out)",
+            latencies(lambda n: model.recommend([queries[n]], 20), QUERIES),
+        )
+    )
+    print(
+        describe(
+            f"retrieval: {CANDIDATES} candidates from the same index",
+            latencies(lambda n: model.package_index.search(vectors[n][None], CANDIDATES), QUERIES),
+        )
+    )
+    print(
+        describe(
+            f"re-rank {CANDIDATES} -> top 20 with reasons, full rule set",
+            latencies(lambda n: matcher.rerank(queries[n], found[n].rows, found[n].scores, 20), QUERIES),
+            2.0,
+        )
+    )
+    print(
+        describe(
+            f"re-rank {CANDIDATES} -> top 20 with reasons, default rules",
+            latencies(lambda n: default.rerank(queries[n], found[n].rows, found[n].scores, 20), QUERIES),
+            2.0,
+        )
+    )
+    print(
+        describe(
+            "recommend end to end (retrieval + re-rank), full rule set",
+            latencies(lambda n: matcher.recommend(queries[n], 20), QUERIES),
+        )
+    )
+    sizes = [
+        len(matcher.rerank(q, f.rows, f.scores, 20).items)
+        for q, f in zip(queries[:200], found[:200], strict=True)
+    ]
     print(f"lists: mean length {np.mean(sizes):.1f} of 20 under the full rule set")
 
 

@@ -137,14 +137,18 @@ def main() -> None:
         print(f"batch push, model only (no rules, 2 threads): {len(serving_ids):,} investors x top 50 and "
               f"{len(live_ids):,} packages x top 100 buyers in {time.perf_counter() - started:.0f} s")
         # Every served listing live at the push (as sync_live_packages indexed them above).
-        on_sale = packages.assign(status="active", listed_at=pd.Timestamp("2099-01-01"), closes_at=pd.Timestamp("2100-03-01"))
+        on_sale = packages.assign(
+            status="active", listed_at=pd.Timestamp("2099-01-01"), closes_at=pd.Timestamp("2100-03-01")
+        )
         started = time.perf_counter()
-        matcher = Matcher.build(model, None, investors, on_sale, events, DEFAULT_RULES, far_future.to_pydatetime())
+        now = far_future.to_pydatetime()
+        matcher = Matcher.build(model, None, investors, on_sale, events, DEFAULT_RULES, now)
         built = time.perf_counter() - started
         push = batch_push(matcher, serving_ids, 50, 100)
         print(f"batch push through the default rule set (assetmatch rank's ranking step, 2 threads): "
-              f"{len(push.investors):,} investors x top 50 and {len(push.packages):,} packages x top 100 buyers in "
-              f"{time.perf_counter() - started:.0f} s (matcher build {built:.0f} s); {push.summary()}")
+              f"{len(push.investors):,} investors x top 50 and {len(push.packages):,} packages x top 100 "
+              f"buyers in {time.perf_counter() - started:.0f} s (matcher build {built:.0f} s); "
+              f"{push.summary()}")
 
 
 if __name__ == "__main__":

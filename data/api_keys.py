@@ -131,7 +131,9 @@ def get_key(connection: Connection, key_id: str) -> ApiKey | None:
 
 def list_keys(connection: Connection) -> list[ApiKey]:
     """Every key, oldest first, revoked ones included (they are the audit trail)."""
-    rows = connection.execute(select(api_keys_table).order_by(api_keys_table.c.created_at, api_keys_table.c.key_id))
+    rows = connection.execute(
+        select(api_keys_table).order_by(api_keys_table.c.created_at, api_keys_table.c.key_id)
+    )
     return [_from_row(row._mapping) for row in rows]
 
 
@@ -141,7 +143,9 @@ def revoke_key(connection: Connection, key_id: str, now: datetime) -> ApiKey:
     if key is None:
         raise UnknownApiKeyError(key_id)
     if key.revoked_at is None:
-        connection.execute(update(api_keys_table).where(api_keys_table.c.key_id == key_id).values(revoked_at=now))
+        connection.execute(
+            update(api_keys_table).where(api_keys_table.c.key_id == key_id).values(revoked_at=now)
+        )
         key = replace(key, revoked_at=now)
     return key
 

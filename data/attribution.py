@@ -69,7 +69,7 @@ def served_lists(connection: Connection, since: datetime | None = None, until: d
     table = served_lists_table
     query = select(
         table.c.request_id, table.c.served_at, table.c.kind, table.c.subject_id,
-        table.c.model_version, table.c.rule_version, table.c.items,
+        table.c.model_version, table.c.rule_version, table.c["items"],
     )
     query = _window(query, table.c.served_at, since, until)
     frame = pd.DataFrame(
@@ -94,7 +94,7 @@ def attributed_events(
     query = select(
         events.c.id, events.c.request_id, events.c.investor_id, events.c.package_id, events.c.event_type,
         events.c.occurred_at, lists.c.served_at, lists.c.kind, lists.c.subject_id, lists.c.model_version,
-        lists.c.rule_version, lists.c.items,
+        lists.c.rule_version, lists.c["items"],
     ).join(lists, events.c.request_id == lists.c.request_id)
     query = _window(query, lists.c.served_at, since, until).order_by(events.c.id)
     rows = connection.execute(query).fetchall()

@@ -33,8 +33,17 @@ ID_FIELDS = frozenset({"investor_id", "package_id", "event_id", "request_id", "s
 
 
 def storable_id(value: object) -> bool:
-    """Whether ``value`` could be a stored id at all (a string the id columns can hold)."""
-    return isinstance(value, str) and 0 < len(value) <= ID_LENGTH and "\x00" not in value
+    """Whether ``value`` could be a stored id at all: a string the id columns hold as it is.
+
+    Cells are stripped of surrounding whitespace when read, so an id with any could never be
+    found again under the same text.
+    """
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= ID_LENGTH
+        and "\x00" not in value
+        and value == value.strip()
+    )
 
 
 def problem_index(problem: Problem) -> int:
@@ -71,7 +80,9 @@ def read_json_records(
             spec = by_name.get(name)
             if spec is None:
                 hint = ", ".join(by_name)
-                problems.append(Problem(source, position, str(name), f"unknown field (expected some of: {hint})"))
+                problems.append(
+                    Problem(source, position, str(name), f"unknown field (expected some of: {hint})")
+                )
                 continue
             cell = _cell(spec, value)
             message = _storable(spec, cell)
@@ -86,7 +97,9 @@ def read_json_records(
         frame = read_records(records, fields, source, known_investor_ids, known_package_ids)
     except MarketFileError as error:
         typed = {(problem.line, problem.column) for problem in problems}
-        problems += [p for p in error.problems if (p.line, p.column) not in typed and not _whole_record(p, problems)]
+        problems += [
+            p for p in error.problems if (p.line, p.column) not in typed and not _whole_record(p, problems)
+        ]
         raise _refusal(problems, order) from None
     if problems:
         raise _refusal(problems, order)
@@ -95,7 +108,11 @@ def read_json_records(
 
 def _refusal(problems: list[Problem], order: Mapping[str, int]) -> MarketFileError:
     """One error with every problem, by record and then in contract field order."""
-    return MarketFileError(sorted(problems, key=lambda p: (p.line, order.get(p.column, -1))))
+
+    def rank(problem: Problem) -> int:  # whole-record problems first, unknown fields last
+        return -1 if not problem.column else order.get(problem.column, len(order))
+
+    return MarketFileError(sorted(problems, key=lambda p: (p.line, rank(p))))
 
 
 def _storable(spec: Field, cell: str | None) -> str | None:
@@ -164,7 +181,14 @@ def _expected_type(spec: Field) -> str:
 
 def _json_type(value: Any) -> str:
     """How a JSON reader would name the type of ``value`` (masked: it may be quoted back)."""
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array", dict: "an object"}
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }
     for python_type, name in names.items():
         if isinstance(value, python_type):
             return name

@@ -41,7 +41,9 @@ def load_market(engine: Engine, event_row_ids: bool = False) -> StoredMarket:
     return StoredMarket(investors, packages, events, int(high_water))
 
 
-def read_frame(connection: Connection, table: Table, fields: tuple[Field, ...], where: Any = None) -> pd.DataFrame:
+def read_frame(
+    connection: Connection, table: Table, fields: tuple[Field, ...], where: Any = None
+) -> pd.DataFrame:
     """The rows of ``table`` that match ``where``, typed like a whole-market read.
 
     Serving reads the few rows a change touched with this, so they fold in looking exactly

@@ -112,7 +112,9 @@ def changes_since(connection: Connection, cursor: IdCursor) -> list[MarketChange
     """Journal rows the cursor has not seen, oldest first (the cursor is not moved)."""
     table = market_changes_table
     rows = connection.execute(
-        select(table.c.id, table.c.kind, table.c.entity_id).where(cursor.condition(table.c.id)).order_by(table.c.id)
+        select(table.c.id, table.c.kind, table.c.entity_id)
+        .where(cursor.condition(table.c.id))
+        .order_by(table.c.id)
     )
     return [MarketChange(int(row.id), row.kind, row.entity_id) for row in rows]
 
@@ -120,7 +122,10 @@ def changes_since(connection: Connection, cursor: IdCursor) -> list[MarketChange
 def event_ids_since(connection: Connection, cursor: IdCursor) -> list[int]:
     """Ids of stored events the cursor has not seen, in order (the cursor is not moved)."""
     column = events_table.c.id
-    return [int(i) for i in connection.execute(select(column).where(cursor.condition(column)).order_by(column)).scalars()]
+    return [
+        int(i)
+        for i in connection.execute(select(column).where(cursor.condition(column)).order_by(column)).scalars()
+    ]
 
 
 def read_events(connection: Connection, ids: Collection[int]) -> pd.DataFrame:
@@ -130,12 +135,16 @@ def read_events(connection: Connection, ids: Collection[int]) -> pd.DataFrame:
 
 def read_investors(connection: Connection, investor_ids: Collection[str]) -> pd.DataFrame:
     """The stored rows of these investors."""
-    return read_frame(connection, investors_table, INVESTOR_FIELDS, investors_table.c.investor_id.in_(sorted(investor_ids)))
+    return read_frame(
+        connection, investors_table, INVESTOR_FIELDS, investors_table.c.investor_id.in_(sorted(investor_ids))
+    )
 
 
 def read_packages(connection: Connection, package_ids: Collection[str]) -> pd.DataFrame:
     """The stored rows of these packages."""
-    return read_frame(connection, packages_table, PACKAGE_FIELDS, packages_table.c.package_id.in_(sorted(package_ids)))
+    return read_frame(
+        connection, packages_table, PACKAGE_FIELDS, packages_table.c.package_id.in_(sorted(package_ids))
+    )
 
 
 def stored_ids(connection: Connection, column: Column, ids: Collection[str]) -> set[str]:

@@ -54,7 +54,9 @@ def insert_served_lists(connection: Connection, served: Sequence[ServedList]) ->
 
 def get_served_list(connection: Connection, request_id: str) -> ServedList | None:
     """The served list of a response, or None when it is not (yet) stored."""
-    row = connection.execute(select(served_lists_table).where(served_lists_table.c.request_id == request_id)).first()
+    row = connection.execute(
+        select(served_lists_table).where(served_lists_table.c.request_id == request_id)
+    ).first()
     if row is None:
         return None
     values = row._mapping

@@ -79,7 +79,9 @@ def batch_push(
     lists, capped = apply_daily_cap(investor_lists, k, cap)
     if cap is not None:
         lists = refill_capped(matcher, investor_rows, lists, k, cap)
-    lifted, unmet = apply_floor(lists, investor_rows, live_rows, buyer_lists, exposure, diversity_check(matcher))
+    lifted, unmet = apply_floor(
+        lists, investor_rows, live_rows, buyer_lists, exposure, diversity_check(matcher)
+    )
     package_ids, investor_id_map = matcher.model.package_ids, matcher.model.investor_ids
     return PushResult(
         investors={i: package_ids.ids(row[row >= 0]) for i, row in zip(investor_ids, lists, strict=True)},
@@ -100,7 +102,10 @@ def live_package_rows(matcher: Matcher) -> np.ndarray:
     rows = matcher.model.package_index.stored_rows()
     package = matcher.package_attributes(rows)
     live = (
-        package["known"] & package["status_live"] & (package["listed"] <= today) & (package["closes"] > today)
+        package["known"]
+        & package["status_live"]
+        & (package["listed"] <= today)
+        & (package["closes"] > today)
         & (package["closes"] - today >= matcher.compiled().min_days_before_close)
     )
     return np.sort(rows[live])
@@ -119,7 +124,9 @@ def _packed(results: list, width: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, scores
 
 
-def refill_capped(matcher: Matcher, investor_rows: np.ndarray, lists: np.ndarray, k: int, cap: int) -> np.ndarray:
+def refill_capped(
+    matcher: Matcher, investor_rows: np.ndarray, lists: np.ndarray, k: int, cap: int
+) -> np.ndarray:
     """Lists the cap left short get their next candidates among listings still under the cap."""
     for _ in range(3):
         short = np.flatnonzero((lists >= 0).sum(axis=1) < k)
@@ -134,7 +141,9 @@ def refill_capped(matcher: Matcher, investor_rows: np.ndarray, lists: np.ndarray
             trial[position] = -1
             trial[position, : len(combined)] = combined
         before = int((lists >= 0).sum())
-        trial, _ = apply_daily_cap(Lists(trial, np.zeros(trial.shape)), k, cap)  # earlier places keep priority
+        trial, _ = apply_daily_cap(
+            Lists(trial, np.zeros(trial.shape)), k, cap
+        )  # earlier places keep priority
         if int((trial >= 0).sum()) <= before:
             break
         lists = trial
@@ -163,7 +172,8 @@ def rank_investor_rows(
     catalogue = state.catalogue.columns
     licence = np.zeros(len(model.package_ids), dtype=bool)
     licence[live] = (
-        (catalogue["seller_type"][live] == _BANK) & (catalogue["asset_class"][live] == _CREDIT)
+        (catalogue["seller_type"][live] == _BANK)
+        & (catalogue["asset_class"][live] == _CREDIT)
         & (catalogue["loans"][live] >= compiled.licence_min_loans)
     )
     if blocked is not None:
@@ -182,12 +192,18 @@ def rank_investor_rows(
             query_ids = ids.ids(rows)
             exclude = [_never_rows(state.never_again.get(i), model.package_ids) for i in query_ids]
             if held is not None:
-                exclude = [np.concatenate([e, held[p]]) for e, p in zip(exclude, positions.tolist(), strict=True)]
+                exclude = [
+                    np.concatenate([e, held[p]]) for e, p in zip(exclude, positions.tolist(), strict=True)
+                ]
             results = model.package_index.search(model.investor_vectors[rows], pool, allowed, exclude)
             candidates, scores = _packed(results, pool)
-            chosen_rows, chosen_scores = _rerank_investors(matcher, rows, query_ids, candidates, scores, depth, today)
+            chosen_rows, chosen_scores = _rerank_investors(
+                matcher, rows, query_ids, candidates, scores, depth, today
+            )
             short = np.flatnonzero((chosen_rows >= 0).sum(axis=1) < depth)
             for index in short.tolist():  # rules left this list short: search every eligible listing
+                if (candidates[index] >= 0).sum() < pool:
+                    continue  # the search already saw every allowed listing
                 investor_id = query_ids[index]
                 investor = matcher.investor_attributes(np.int64(rows[index]))
                 full = matcher.package_codes(investor_id, investor, np.flatnonzero(allowed), today)[0] == 0
@@ -195,7 +211,9 @@ def rank_investor_rows(
                 mask[np.flatnonzero(allowed)[full]] = True
                 (found,) = model.package_index.search(model.investor_vectors[rows[index]][None], pool, mask)
                 one_rows, one_scores = _packed([found], pool)
-                r, s = _rerank_investors(matcher, rows[index : index + 1], [investor_id], one_rows, one_scores, depth, today)
+                r, s = _rerank_investors(
+                    matcher, rows[index : index + 1], [investor_id], one_rows, one_scores, depth, today
+                )
                 chosen_rows[index], chosen_scores[index] = r[0], s[0]
             out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
             if on_progress:
@@ -216,7 +234,11 @@ def _rerank_investors(
     investor = matcher.investor_attributes(rows[:, None])
     package = matcher.package_attributes(np.maximum(candidates, 0))
     related = None
-    blocked = [(n, compiled.related_by_investor[i]) for n, i in enumerate(query_ids) if i in compiled.related_by_investor]
+    blocked = [
+        (n, compiled.related_by_investor[i])
+        for n, i in enumerate(query_ids)
+        if i in compiled.related_by_investor
+    ]
     if blocked:
         related = np.zeros(candidates.shape, dtype=bool)
         for n, sellers in blocked:
@@ -228,7 +250,9 @@ def _rerank_investors(
     return _gather(candidates, parts.score, chosen)
 
 
-def rank_buyer_rows(matcher: Matcher, package_rows: np.ndarray, k: int, on_progress: Progress | None) -> Lists:
+def rank_buyer_rows(
+    matcher: Matcher, package_rows: np.ndarray, k: int, on_progress: Progress | None
+) -> Lists:
     """Each listing's top ``k`` investor rows under the rules in reverse."""
     state, model = matcher.state, matcher.model
     compiled = matcher.compiled()
@@ -238,7 +262,8 @@ def rank_buyer_rows(matcher: Matcher, package_rows: np.ndarray, k: int, on_progr
     licensed = known & state.audience.columns["licensed"][: len(model.investor_ids)]
     catalogue = state.catalogue.columns
     needs_licence = (
-        (catalogue["seller_type"][package_rows] == _BANK) & (catalogue["asset_class"][package_rows] == _CREDIT)
+        (catalogue["seller_type"][package_rows] == _BANK)
+        & (catalogue["asset_class"][package_rows] == _CREDIT)
         & (catalogue["loans"][package_rows] >= compiled.licence_min_loans)
     )
     out_rows = np.full((len(package_rows), k), -1, dtype=np.int64)
@@ -281,7 +306,11 @@ def _rerank_buyers(
     investor = matcher.investor_attributes(np.maximum(candidates, 0))
     related = None
     sellers = package["seller"][:, 0]
-    blocked = [(n, compiled.related_by_seller[int(s)]) for n, s in enumerate(sellers.tolist()) if int(s) in compiled.related_by_seller]
+    blocked = [
+        (n, compiled.related_by_seller[int(s)])
+        for n, s in enumerate(sellers.tolist())
+        if int(s) in compiled.related_by_seller
+    ]
     if blocked:
         related = np.zeros(candidates.shape, dtype=bool)
         for n, investor_ids in blocked:
@@ -298,7 +327,9 @@ def _gather(candidates: np.ndarray, scores: np.ndarray, chosen: np.ndarray) -> t
     valid = chosen >= 0
     safe = np.maximum(chosen, 0)
     rows = np.where(valid, np.take_along_axis(candidates, safe, axis=1), -1)
-    values = np.where(valid, np.take_along_axis(np.broadcast_to(scores, candidates.shape), safe, axis=1), -np.inf)
+    values = np.where(
+        valid, np.take_along_axis(np.broadcast_to(scores, candidates.shape), safe, axis=1), -np.inf
+    )
     return rows, values
 
 

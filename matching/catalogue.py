@@ -128,8 +128,12 @@ class Catalogue:
                 "seller_type": codes(packages["seller_type"], SELLER_TYPES),
                 "seller": np.array([self.seller_code(s, add=True) for s in seller_ids], dtype=np.int32),
                 "loans": packages["loan_count"].to_numpy(dtype=np.int64),
-                "reserve": pd.to_numeric(packages["reserve_price_cny"], errors="coerce").to_numpy(dtype=np.float64),
-                "dd": pd.to_numeric(packages["dd_completeness"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64),
+                "reserve": pd.to_numeric(packages["reserve_price_cny"], errors="coerce").to_numpy(
+                    dtype=np.float64
+                ),
+                "dd": pd.to_numeric(packages["dd_completeness"], errors="coerce")
+                .fillna(0.0)
+                .to_numpy(dtype=np.float64),
                 "appraised": (pd.to_numeric(appraised, errors="coerce").fillna(0.0) > 0).to_numpy(),
                 "cross_border": cross_border.map(is_true).to_numpy(dtype=bool),
             },

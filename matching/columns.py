@@ -17,7 +17,9 @@ class Columns:
 
     def __init__(self, spec: Mapping[str, tuple[np.dtype | type, object]], capacity: int = 0) -> None:
         self._spec = dict(spec)
-        self._arrays = {name: np.full(max(capacity, 16), fill, dtype=dtype) for name, (dtype, fill) in spec.items()}
+        self._arrays = {
+            name: np.full(max(capacity, 16), fill, dtype=dtype) for name, (dtype, fill) in spec.items()
+        }
         self.version = 0  # bumped on every write, so derived arrays know when to recompute
 
     def __len__(self) -> int:

@@ -39,7 +39,9 @@ REMOVAL_CODES: tuple[str, ...] = (
     "exposure_cap",
 )
 CODE = {name: number for number, name in enumerate(REMOVAL_CODES, start=1)}
-MARKET_CODES = frozenset({"not_live", "not_registered", "closing_too_soon", "licence_required", "dismissed", "won"})
+MARKET_CODES = frozenset(
+    {"not_live", "not_registered", "closing_too_soon", "licence_required", "dismissed", "won"}
+)
 NEVER_DISMISSED, NEVER_WON = 1, 2
 
 BANK = SELLER_TYPES.index("bank")
@@ -95,7 +97,9 @@ def removal_codes(
         blocked = ((allow >> province) & 1 == 0) | ((deny >> province) & 1 == 1) | unknown
         checks.append(("province_blocked", blocked))
     if compiled.has_type_rules:
-        checks.append(("investor_type_blocked", ~compiled.type_allowed[package["seller_type"], investor["type"]]))
+        checks.append(
+            ("investor_type_blocked", ~compiled.type_allowed[package["seller_type"], investor["type"]])
+        )
     if rules.cross_border_only:
         checks.append(("cross_border", (investor["type"] == FOREIGN) & ~package["cross_border"]))
     if related is not None:

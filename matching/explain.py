@@ -37,7 +37,9 @@ def model_reason(has_history: bool, direction: str, effect: float) -> Reason:
     return Reason(code, MODEL_TEXTS[(code, direction)], effect)
 
 
-def stated_reason(type_match: bool, place: float, asset_type: int, province: int, region: int, effect: float) -> Reason | None:
+def stated_reason(
+    type_match: bool, place: float, asset_type: int, province: int, region: int, effect: float
+) -> Reason | None:
     """``stated_preference``: which stated asset type and place the listing matches."""
     parts = []
     if type_match:
@@ -89,7 +91,9 @@ REMOVAL_TEXTS: dict[str, Callable[[Callable[[str], int], RuleSet], str]] = {
     "not_live": lambda a, r: "removed: not live (not yet listed, closed, sold or withdrawn)",
     "not_registered": lambda a, r: "removed: not a registered investor",
     "closing_too_soon": lambda a, r: f"removed: closes within {r.market.min_hours_before_close:g} hours",
-    "licence_required": lambda a, r: "removed: licence required (bank batch of non-performing loans, licensed AMCs only)",
+    "licence_required": lambda a, r: (
+        "removed: licence required (bank batch of non-performing loans, licensed AMCs only)"
+    ),
     "dismissed": lambda a, r: "removed: dismissed by the investor",
     "won": lambda a, r: "removed: already won by the investor",
     "ticket_fit": lambda a, r: "removed: reserve price outside the ticket range",
@@ -106,11 +110,16 @@ REMOVAL_TEXTS: dict[str, Callable[[Callable[[str], int], RuleSet], str]] = {
         f"removed: already {r.diversity.max_per_asset_type} {label(ASSET_TYPES, a('asset_type'))} "
         "listings ranked higher"
     ),
-    "diversity_seller": lambda a, r: f"removed: already {r.diversity.max_per_seller} listings from this seller ranked higher",
-    "diversity_province": lambda a, r: (
-        f"removed: already {r.diversity.max_per_province} listings in {label(PROVINCES, a('province'))} ranked higher"
+    "diversity_seller": lambda a, r: (
+        f"removed: already {r.diversity.max_per_seller} listings from this seller ranked higher"
     ),
-    "exposure_cap": lambda a, r: f"removed: already pushed to {r.exposure.daily_cap_per_package} investors today",
+    "diversity_province": lambda a, r: (
+        f"removed: already {r.diversity.max_per_province} listings in {label(PROVINCES, a('province'))} "
+        "ranked higher"
+    ),
+    "exposure_cap": lambda a, r: (
+        f"removed: already pushed to {r.exposure.daily_cap_per_package} investors today"
+    ),
 }
 
 

@@ -81,7 +81,9 @@ class Matcher:
         """The rule set's arrays over the current catalogue (recompiled after listings change)."""
         compiled = self._compiled
         if compiled is None or compiled.catalogue_version != self.state.catalogue.version:
-            compiled = self._compiled = compile_rules(self.rules, self.state.catalogue, self.model.package_ids)
+            compiled = self._compiled = compile_rules(
+                self.rules, self.state.catalogue, self.model.package_ids
+            )
         return compiled
 
     def package_attributes(self, rows: np.ndarray) -> Arrays:
@@ -144,12 +146,16 @@ class Matcher:
             codes, package = self.package_codes(investor_id, investor, rows, today)
         return self._rerank_packages(investor_id, investor, rows, scores, codes, package, k, today)
 
-    def rerank(self, investor_id: str, package_rows: np.ndarray, model_scores: np.ndarray, k: int) -> RankedList:
+    def rerank(
+        self, investor_id: str, package_rows: np.ndarray, model_scores: np.ndarray, k: int
+    ) -> RankedList:
         """Stages 1-6 over given model candidates (package rows and scores), as ``recommend`` runs them."""
         today = self.state.advance(None)
         investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
         codes, package = self.package_codes(investor_id, investor, package_rows, today)
-        return self._rerank_packages(investor_id, investor, package_rows, model_scores, codes, package, k, today)
+        return self._rerank_packages(
+            investor_id, investor, package_rows, model_scores, codes, package, k, today
+        )
 
     def _rerank_packages(
         self,
@@ -167,7 +173,18 @@ class Matcher:
         over_cap = capped[None, :] if capped is not None else None
         codes = codes[None, :].copy()
         chosen = select(parts.score, codes, k, self.rules.diversity, package, over_cap)[0]
-        return self._ranked("investor", self.model.package_ids, rows, scores, codes[0], parts, chosen, investor, package, today)
+        return self._ranked(
+            "investor",
+            self.model.package_ids,
+            rows,
+            scores,
+            codes[0],
+            parts,
+            chosen,
+            investor,
+            package,
+            today,
+        )
 
     def buyers(self, package_id: str, k: int, now: datetime | None = None) -> RankedList:
         """The listing's top ``k`` investors who may buy it under the same rules, in reverse."""
@@ -180,7 +197,11 @@ class Matcher:
         (found,) = model.investor_index.search(vector, pool)
         rows, scores = found.rows, found.scores
         codes, investor = self.investor_codes(package_id, package, rows, today)
-        if int((codes == 0).sum()) < k and len(model.investor_index) > len(rows) and bool(package["status_live"]):
+        if (
+            int((codes == 0).sum()) < k
+            and len(model.investor_index) > len(rows)
+            and bool(package["status_live"])
+        ):
             every = np.arange(len(model.investor_ids), dtype=np.int64)
             allowed = self.investor_codes(package_id, package, every, today)[0] == 0
             (more,) = model.investor_index.search(vector, pool, allowed=allowed)
@@ -191,7 +212,9 @@ class Matcher:
         parts = score_parts(self.rules, investor, package, scores[None, :], (codes == 0)[None, :], today)
         codes = codes[None, :].copy()
         chosen = select(parts.score, codes, k, NO_DIVERSITY, {})[0]
-        return self._ranked("buyer", model.investor_ids, rows, scores, codes[0], parts, chosen, investor, package, today)
+        return self._ranked(
+            "buyer", model.investor_ids, rows, scores, codes[0], parts, chosen, investor, package, today
+        )
 
     def similar(self, package_id: str, k: int) -> RankedList:
         """Live listings with the most similar content (no investor, so no eligibility rules)."""
@@ -206,17 +229,24 @@ class Matcher:
         package = self.package_attributes(rows)
         compiled = self.compiled()
         live = (
-            package["known"] & package["status_live"] & (package["listed"] <= today)
-            & (package["closes"] - today > compiled.min_days_before_close) & (package["closes"] > today)
+            package["known"]
+            & package["status_live"]
+            & (package["listed"] <= today)
+            & (package["closes"] - today > compiled.min_days_before_close)
+            & (package["closes"] > today)
         )
         items, removed = [], []
         for position in range(len(ids)):
             if len(items) == k:
                 break
-            facts = {"asset_type": [int(package["asset_type"][position])], "province": [int(package["province"][position])]}
+            facts = {
+                "asset_type": [int(package["asset_type"][position])],
+                "province": [int(package["province"][position])],
+            }
             score = float(scores[position])
             if live[position]:
-                text = f"similar listing: {label(ASSET_TYPES, facts['asset_type'][0])} in {label(PROVINCES, facts['province'][0])}"
+                kind = label(ASSET_TYPES, facts["asset_type"][0])
+                text = f"similar listing: {kind} in {label(PROVINCES, facts['province'][0])}"
                 reason = Reason("similar_content", text, score)
                 items.append(RankedItem(ids[position], len(items) + 1, score, score, (reason,)))
             elif len(removed) < k:
@@ -278,14 +308,20 @@ class Matcher:
         boosts = {name: effect[0, positions].tolist() for name, effect in parts.boosts.items()}
         ticket = rules.eligibility.ticket_fit.mode != "off"
         if ticket:
-            reserve, low, high, capital = (np.asarray(facts[key], dtype=np.float64) for key in ("reserve", "low", "high", "capital"))
-            strict_fit = (~((reserve < low) | (reserve > high) | ((capital > 0) & (reserve > capital)))).tolist()
+            reserve, low, high, capital = (
+                np.asarray(facts[key], dtype=np.float64) for key in ("reserve", "low", "high", "capital")
+            )
+            strict_fit = (
+                ~((reserve < low) | (reserve > high) | ((capital > 0) & (reserve > capital)))
+            ).tolist()
         items = []
         history, places = facts["history"], facts["place"]
         asset_types, provinces, regions = facts["asset_type"], facts["province"], facts["region"]
         for n in range(len(kept)):
             reasons = [model_reason(history[n], direction, model_part[n])]
-            stated = stated_reason(type_match[n], places[n], asset_types[n], provinces[n], regions[n], stated_part[n])
+            stated = stated_reason(
+                type_match[n], places[n], asset_types[n], provinces[n], regions[n], stated_part[n]
+            )
             if stated is not None:
                 reasons.append(stated)
             if ticket:

@@ -105,7 +105,8 @@ class RulePreview:
         if self.offline:
             split = self.split
             lines.append(
-                f"offline replay: cutoff {split.get('cutoff')}, {split.get('test_listings')} listings in the window, "
+                f"offline replay: cutoff {split.get('cutoff')}, "
+                f"{split.get('test_listings')} listings in the window, "
                 f"{split.get('judged_investors')} investors judged"
             )
             lines.append(f"  {'':10s} " + " ".join(f"{m:>16s}" for m in METRICS))
@@ -130,7 +131,9 @@ def list_change(investor_id: str, before: list[str], after: list[str]) -> ListCh
     )
 
 
-def sample_investors(matcher: Matcher, investors: pd.DataFrame, now: datetime, sample: int, seed: int) -> list[str]:
+def sample_investors(
+    matcher: Matcher, investors: pd.DataFrame, now: datetime, sample: int, seed: int
+) -> list[str]:
     """A reproducible sample of the investors the matcher can serve at ``now``."""
     registered = investors.loc[investors["registered_at"] <= now, "investor_id"].tolist()
     known = [i for i in registered if i in matcher.model.investor_ids]
@@ -175,7 +178,9 @@ def preview_rules(
     split: dict = {}
     if offline:
         if replay is None:
-            replay = prepare_replay(market.investors, market.packages, market.events, model.config, window_days)
+            replay = prepare_replay(
+                market.investors, market.packages, market.events, model.config, window_days
+            )
         results = compare(replay, [("active", active), ("candidate", candidate)], k)
         split = {
             "cutoff": replay.split.cutoff.isoformat(timespec="seconds"),

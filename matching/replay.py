@@ -129,7 +129,9 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-def _codes(replay: ReplaySplit, compiled: CompiledRules, investor_rows: np.ndarray, package_rows: np.ndarray) -> np.ndarray:
+def _codes(
+    replay: ReplaySplit, compiled: CompiledRules, investor_rows: np.ndarray, package_rows: np.ndarray
+) -> np.ndarray:
     """Removal codes for investors (column vector) × listings (row vector), or matching arrays."""
     investor = replay.audience.take(investor_rows)
     investor["row"] = investor_rows
@@ -162,7 +164,9 @@ def _investor_lists(replay: ReplaySplit, compiled: CompiledRules, depth: int) ->
         chosen = select(parts.score, codes, depth, rules.diversity, package)
         rows[investor_rows] = chosen
         safe = np.maximum(chosen, 0)
-        values[investor_rows] = np.where(chosen >= 0, np.take_along_axis(np.asarray(parts.score), safe, axis=1), -np.inf)
+        values[investor_rows] = np.where(
+            chosen >= 0, np.take_along_axis(np.asarray(parts.score), safe, axis=1), -np.inf
+        )
     return Lists(rows, values)
 
 
@@ -202,7 +206,12 @@ def _diversity_fits(replay: ReplaySplit, rules: RuleSet):  # type: ignore[no-unt
 
 
 def _measure(
-    replay: ReplaySplit, compiled: CompiledRules, rules: RuleSet, lists: np.ndarray, buyers: np.ndarray, k: int
+    replay: ReplaySplit,
+    compiled: CompiledRules,
+    rules: RuleSet,
+    lists: np.ndarray,
+    buyers: np.ndarray,
+    k: int,
 ) -> dict[str, float]:
     split = replay.split
     ndcg, precision = list_metrics(lists[replay.test_rows, :NDCG_K], split.relevance)
@@ -231,7 +240,8 @@ def _bidders(replay: ReplaySplit) -> sp.csr_matrix:
     coo = split.bidders.tocoo()
     keep = columns[coo.col] >= 0
     return sp.csr_matrix(
-        (coo.data[keep], (coo.row[keep], columns[coo.col[keep]])), shape=(len(replay.package_ids), len(replay.investor_ids))
+        (coo.data[keep], (coo.row[keep], columns[coo.col[keep]])),
+        shape=(len(replay.package_ids), len(replay.investor_ids)),
     )
 
 

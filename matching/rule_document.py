@@ -66,7 +66,10 @@ def load_rule_text(text: str) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=no_duplicate_keys)
     except ValueError:
-        loader = _StrictLoader(text)
+        try:
+            loader = _StrictLoader(text)  # the reader refuses control characters already here
+        except yaml.YAMLError as error:
+            raise RuleDocumentError([f"{DOCUMENT}: not valid YAML or JSON: {_yaml_problem(error)}"]) from None
         try:
             data = loader.get_single_data()
         except yaml.YAMLError as error:

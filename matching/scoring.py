@@ -43,8 +43,8 @@ def _bit(masks: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 def scaled_model_scores(model_scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     """Model scores scaled to [0, 1] along the last axis over eligible entries (1 when all equal)."""
-    low = np.where(eligible, model_scores, np.inf).min(axis=-1, keepdims=True)
-    high = np.where(eligible, model_scores, -np.inf).max(axis=-1, keepdims=True)
+    low = np.where(eligible, model_scores, np.inf).min(axis=-1, keepdims=True, initial=np.inf)
+    high = np.where(eligible, model_scores, -np.inf).max(axis=-1, keepdims=True, initial=-np.inf)
     spread = high - low
     with np.errstate(invalid="ignore"):
         scaled = np.where(spread > 0, (model_scores - low) / np.where(spread > 0, spread, 1.0), 1.0)
@@ -75,10 +75,14 @@ def score_parts(
     weight = blend.rules
     if boosts.closing_soon.enabled and boosts.closing_soon.weight:
         left = package["closes"] - now
-        effects["closing_soon"] = weight * boosts.closing_soon.weight * ((left > 0) & (left <= boosts.closing_soon_days))
+        effects["closing_soon"] = (
+            weight * boosts.closing_soon.weight * ((left > 0) & (left <= boosts.closing_soon_days))
+        )
     if boosts.newly_listed.enabled and boosts.newly_listed.weight:
         age = now - package["listed"]
-        effects["newly_listed"] = weight * boosts.newly_listed.weight * ((age >= 0) & (age <= boosts.newly_listed_days))
+        effects["newly_listed"] = (
+            weight * boosts.newly_listed.weight * ((age >= 0) & (age <= boosts.newly_listed_days))
+        )
     if boosts.data_room.enabled and boosts.data_room.weight:
         effects["data_room"] = weight * boosts.data_room.weight * (package["dd"] >= boosts.data_room_min_dd)
     if boosts.preferred_province.enabled and boosts.preferred_province.weight:

@@ -16,7 +16,11 @@ import numpy as np
 from matching.eligibility import CODE
 from matching.rule_set import Diversity
 
-DIVERSITY_KEYS = (("asset_type", "diversity_asset_type"), ("seller", "diversity_seller"), ("province", "diversity_province"))
+DIVERSITY_KEYS = (
+    ("asset_type", "diversity_asset_type"),
+    ("seller", "diversity_seller"),
+    ("province", "diversity_province"),
+)
 
 
 def caps_of(diversity: Diversity) -> list[tuple[str, int, int]]:
@@ -44,6 +48,8 @@ def select(
     with the same shape; ``capped`` marks candidates over the exposure cap.
     """
     rows, width = scores.shape
+    if k <= 0 or width == 0:
+        return np.full((rows, max(k, 0)), -1, dtype=np.int64)
     caps = caps_of(diversity)
     if capped is not None:
         codes[(codes == 0) & capped] = CODE["exposure_cap"]
@@ -66,11 +72,11 @@ def select(
         eligible = codes == 0
         masked = np.where(eligible, scores, -np.inf)
     if rows == 1:  # fast path: the plain top k already keeps every cap
-        plain = select(scores, codes.copy(), k, Diversity(), package, capped)
-        taken = plain[0][plain[0] >= 0]
-        if _within_caps(taken, caps, package, scores.shape):
-            if capped is None or not capped[0][taken].any():
-                return plain
+        trial = codes.copy()
+        plain = select(scores, trial, k, Diversity(), package, capped)
+        if _within_caps(plain[0][plain[0] >= 0], caps, package, scores.shape):
+            codes[...] = trial
+            return plain
     order = np.argsort(-masked, axis=1, kind="stable")
     chosen = np.full((rows, k), -1, dtype=np.int64)
     exposure = CODE["exposure_cap"]
@@ -79,15 +85,15 @@ def select(
     dimensions = range(len(caps))
     for row in range(rows):
         ranked = order[row][eligible[row][order[row]]]  # eligible candidates, best first
-        columns = [np.broadcast_to(package[key], scores.shape)[row][ranked].tolist() for key, _, _ in caps]
+        columns = [_row_of(package[key], row)[ranked].tolist() for key, _, _ in caps]
         over = capped[row][ranked].tolist() if capped is not None else [False] * len(ranked)
-        counts: list[dict[int, int]] = [{} for _ in caps]
         kept = 0
-        for position, key, over_cap in zip(ranked.tolist(), zip(*columns), over, strict=False):
+        counts = [[0] * (max(column, default=0) + 2) for column in columns]  # index -1: "none", never capped
+        for position, key, over_cap in zip(ranked.tolist(), zip(*columns, strict=True), over, strict=True):
             failed = 0
             for dimension in dimensions:
                 value = key[dimension]
-                if value >= 0 and counts[dimension].get(value, 0) >= limits[dimension]:
+                if value >= 0 and counts[dimension][value] >= limits[dimension]:
                     failed = failures[dimension]
                     break
             if not failed and over_cap:
@@ -96,8 +102,7 @@ def select(
                 codes[row, position] = failed
                 continue
             for dimension in dimensions:
-                count = counts[dimension]
-                count[key[dimension]] = count.get(key[dimension], 0) + 1
+                counts[dimension][key[dimension]] += 1
             chosen[row, kept] = position
             kept += 1
             if kept == k:
@@ -105,9 +110,19 @@ def select(
     return chosen
 
 
-def _within_caps(taken: np.ndarray, caps: list[tuple[str, int, int]], package: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> bool:
+def _row_of(values: np.ndarray, row: int) -> np.ndarray:
+    """One row of a candidate attribute given per row (2-D) or shared by all rows (1-D)."""
+    return values[row] if np.ndim(values) == 2 else values
+
+
+def _within_caps(
+    taken: np.ndarray,
+    caps: list[tuple[str, int, int]],
+    package: Mapping[str, np.ndarray],
+    shape: tuple[int, ...],
+) -> bool:
     for key, cap, _ in caps:
-        values = np.broadcast_to(package[key], shape)[0][taken]
+        values = _row_of(package[key], 0)[taken]
         values = values[values >= 0]
         if len(values) and np.bincount(values).max() > cap:
             return False

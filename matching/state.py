@@ -24,6 +24,7 @@ from matching.audience import Audience
 from matching.catalogue import Catalogue, epoch_days
 from matching.columns import Columns
 from matching.errors import UnknownInvestorError, UnknownPackageError
+from matching.market_rules import NEVER_AGAIN_EVENTS
 from profiles import EventWeights, ProfileTable, build_profiles
 from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
@@ -31,8 +32,7 @@ from recommender.interactions import interaction_matrix, positive_part
 from recommender.package_features import package_feature_rows
 from recommender.pipeline import add_investors, live_packages
 
-NEVER_AGAIN_EVENTS = ("dismiss", "win")
-DISMISSED, WON = "dismiss", "win"
+DISMISSED, WON = NEVER_AGAIN_EVENTS
 
 
 class RowStore:
@@ -60,7 +60,11 @@ class RowStore:
         written = [self._written[i] for i in ids if i in self._written]
         parts = [self.base.iloc[base]] if base else []
         if written:
-            parts.append(pd.DataFrame(written, columns=self.columns).astype(self.base.dtypes.to_dict(), errors="ignore"))
+            parts.append(
+                pd.DataFrame(written, columns=self.columns).astype(
+                    self.base.dtypes.to_dict(), errors="ignore"
+                )
+            )
         if not parts:
             return self.base.iloc[:0]
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
@@ -118,7 +122,9 @@ class MarketState:
         self.impression_day = math.floor(epoch_days(now))
         self.impressions: dict[str, set[str]] = defaultdict(set)  # package -> investors shown it today
         self.shown_today = Columns({"investors": (np.int32, 0)})  # per package row: investors shown it today
-        self.seen_today: dict[str, list[int]] = defaultdict(list)  # investor -> package rows shown to it today
+        self.seen_today: dict[str, list[int]] = defaultdict(
+            list
+        )  # investor -> package rows shown to it today
 
     # --------------------------------------------------------------------- building
     @classmethod
@@ -177,7 +183,9 @@ class MarketState:
             today = shown[days == self.impression_day]
             rows = self.model.package_ids.rows_or_missing(today["package_id"].tolist())
             counted = []
-            for investor_id, package_id, row in zip(today["investor_id"], today["package_id"], rows.tolist(), strict=True):
+            for investor_id, package_id, row in zip(
+                today["investor_id"], today["package_id"], rows.tolist(), strict=True
+            ):
                 seen = self.impressions[package_id]
                 if investor_id not in seen:
                     seen.add(investor_id)
@@ -209,11 +217,27 @@ class MarketState:
         return moment
 
     def investor_row(self, investor_id: str) -> int:
-        """The model row of a registered investor; anything else is an ``UnknownInvestorError``."""
-        row = self.model.investor_ids.rows_or_missing([investor_id])[0] if isinstance(investor_id, str) else -1
-        if row < 0 or row >= len(self.audience.columns) or not self.audience.columns["known"][row]:
+        """The model row of a registered investor; anything else is an ``UnknownInvestorError``.
+
+        An investor stored with a registration date still ahead of the clock is profiled the
+        first time it is asked for once that date has passed.
+        """
+        if not isinstance(investor_id, str):
             raise UnknownInvestorError(investor_id)
-        return int(row)
+        row = self._known_row(investor_id)
+        if row < 0 and investor_id in self.investors:
+            registered = pd.Timestamp(self.investors.row(investor_id)["registered_at"])
+            if registered <= pd.Timestamp(self.now):
+                self.refresh_investors([investor_id])
+                row = self._known_row(investor_id)
+        if row < 0:
+            raise UnknownInvestorError(investor_id)
+        return row
+
+    def _known_row(self, investor_id: str) -> int:
+        row = int(self.model.investor_ids.rows_or_missing([investor_id])[0])
+        known = self.audience.columns["known"]
+        return row if 0 <= row < len(known) and known[row] else -1
 
     def package_model_row(self, package_id: str) -> int:
         """The model row of a stored package, giving a vector (not indexed) to one the model lacks."""
@@ -242,7 +266,7 @@ class MarketState:
         gone = set(frame["package_id"]) - set(live["package_id"])
         if gone:
             self.model.unindex_packages(gone)
-        known = frame[frame["package_id"].isin(set(self.model.package_ids.external_ids.tolist()))]
+        known = frame[[package_id in self.model.package_ids for package_id in frame["package_id"]]]
         self.catalogue.set_rows(self.model.package_ids.rows(known["package_id"].tolist()), known)
 
     def upsert_investors(self, rows: pd.DataFrame) -> None:
@@ -275,13 +299,19 @@ class MarketState:
         investors = self.investors.frame(investor_ids)
         ids = investors["investor_id"].tolist()
         events = self.events.of(ids)
-        packages = self.packages.frame(events["package_id"].tolist()) if len(events) else self.packages.frame([])
+        packages = (
+            self.packages.frame(events["package_id"].tolist()) if len(events) else self.packages.frame([])
+        )
         profiles = build_profiles(investors, packages, events, now, self.event_weights)
         weights = self.event_weights
         evidence = positive_part(
             interaction_matrix(
-                events, IdMap(ids), IdMap(packages["package_id"].tolist()), dict(weights.weights),
-                weights.half_life_days, now,
+                events,
+                IdMap(ids),
+                IdMap(packages["package_id"].tolist()),
+                dict(weights.weights),
+                weights.half_life_days,
+                now,
             )
         )
         package_ids = packages["package_id"].tolist()
@@ -290,7 +320,9 @@ class MarketState:
             for r in range(len(ids))
         ]
         model = self.model
-        model.upsert_investors(ids, profiles.feature_rows(ids, model.config.investor_feature_groups), per_investor)
+        model.upsert_investors(
+            ids, profiles.feature_rows(ids, model.config.investor_feature_groups), per_investor
+        )
         self.audience.set_rows(model.investor_ids.rows(ids), profiles.frame.loc[ids])
 
     # ----------------------------------------------------------------- rule inputs
@@ -317,7 +349,9 @@ class MarketState:
                 codes[np.isin(rows, marked[marked >= 0])] = code
         return codes
 
-    def capped_packages(self, investor_id: str, cap: int | None, package_rows: np.ndarray) -> np.ndarray | None:
+    def capped_packages(
+        self, investor_id: str, cap: int | None, package_rows: np.ndarray
+    ) -> np.ndarray | None:
         """Per candidate: already shown to ``cap`` other investors today (None: no cap)."""
         if cap is None:
             return None

@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_store(app)
     _register_log_masking(app)
     _register_api(app)
+    _register_console(app)
     return app
 
 
@@ -57,6 +58,13 @@ def _register_api(app: Flask) -> None:
     from webapi.api import register_api  # the API imports store_engine from this module
 
     register_api(app)
+
+
+def _register_console(app: Flask) -> None:
+    """The operators' pages under ``/console``, over the serving state the API installed."""
+    from webapi.console import register_console
+
+    register_console(app)
 
 
 def store_engine() -> Engine:

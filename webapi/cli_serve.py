@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from webapi.cli_support import echo, migrated_engine
 
@@ -20,4 +21,5 @@ def serve_command(host: str, port: int) -> None:
     """
     migrated_engine()
     echo(f"serving the AssetMatch API on http://{host}:{port} (development server; Ctrl+C stops it)")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask.run() does nothing under a Flask CLI group, so serve through Werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)

@@ -1,5 +1,7 @@
 """gunicorn settings for AssetMatch: ``gunicorn -c webapi/gunicorn_conf.py 'webapi.wsgi:app'``.
 
+From an installed package (any working directory): ``gunicorn -c python:webapi.gunicorn_conf ...``.
+
 - Two sync workers by default (``GUNICORN_WORKERS``); each loads the active model once, when it
   starts, before it accepts requests, then follows activations, rule changes and market upserts
   by polling the store (docs/api.md, "Hot swap and fold-in").
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -22,8 +25,15 @@ graceful_timeout = 20
 preload_app = False  # each worker builds its own engine, model and threads after the fork
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # e.g. "-" for stdout; off by default
 
+# A sync worker serves one request at a time, and one query's FAISS search is too small to split:
+# OpenMP threads spinning for cores the other workers hold made a search ~20x slower (15 ms, not
+# 0.6 ms; docs/benchmarks.md, "API load"). Workers inherit this before they import FAISS.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+_own_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assetmatch-metrics-")
+    _own_metrics_dir = tempfile.mkdtemp(prefix="assetmatch-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
@@ -51,3 +61,9 @@ def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:  # type: ignore[no-untyped-def]
+    """Remove the metrics directory this configuration made (one given in the environment stays)."""
+    if _own_metrics_dir is not None:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)

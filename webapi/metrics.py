@@ -20,33 +20,43 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
-from prometheus_client import multiprocess
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 REQUESTS = Counter(
-    "assetmatch_http_requests_total", "HTTP requests answered, by route template, method and status.",
+    "assetmatch_http_requests_total",
+    "HTTP requests answered, by route template, method and status.",
     ["route", "method", "status"],
 )
 LATENCY = Histogram(
-    "assetmatch_http_request_duration_seconds", "Time to answer an HTTP request, by route template and status.",
-    ["route", "status"], buckets=LATENCY_BUCKETS,
+    "assetmatch_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template and status.",
+    ["route", "status"],
+    buckets=LATENCY_BUCKETS,
 )
 EVENTS = Counter(
-    "assetmatch_events_ingested_total", "Events posted to the API: accepted (stored) or duplicate (already stored).",
+    "assetmatch_events_ingested_total",
+    "Events posted to the API: accepted (stored) or duplicate (already stored).",
     ["outcome"],
 )
 ACTIVE_MODEL = Gauge(
-    "assetmatch_active_model_info", "1 for the model version this process serves (per live process).",
-    ["version"], multiprocess_mode="livemax",
+    "assetmatch_active_model_info",
+    "1 for the model version this process serves (one series per worker).",
+    ["version"],
+    multiprocess_mode="liveall",
 )
 RULE_VERSION = Gauge(
-    "assetmatch_active_rule_version", "The rule-set version this process serves.", multiprocess_mode="livemax",
+    "assetmatch_active_rule_version",
+    "The rule-set version this process serves.",
+    multiprocess_mode="livemax",
 )
 MODEL_SWAPS = Counter(
-    "assetmatch_model_swaps_total", "Model hot swaps attempted by serving processes, by outcome.", ["outcome"],
+    "assetmatch_model_swaps_total",
+    "Model hot swaps attempted by serving processes, by outcome.",
+    ["outcome"],
 )
 
 _served_versions: set[str] = set()
@@ -101,4 +111,6 @@ def exposition() -> Response:
         payload = generate_latest(registry)
     else:
         payload = generate_latest(REGISTRY)
-    return Response(payload, mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return Response(
+        payload, mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )

@@ -2,7 +2,9 @@
 
 Each process (a gunicorn worker, the development server) holds one :class:`Snapshot`: the
 active model version loaded once, a ``Matcher`` built over the stored market, and the rule-set
-version in force. Requests read it under a lock; nothing on the request path loads a model.
+version in force. Requests read it under a lock. A process loads its first model when it starts
+(gunicorn's ``post_worker_init``) or on its first request; after that, new models are loaded
+beside the one serving, off the request path.
 
 Keeping every process current without a restart, at most every ``poll_seconds`` (0.5 s by
 default) and on the request that comes due, one poll reads:
@@ -16,8 +18,8 @@ default) and on the request that comes due, one poll reads:
   investors and listings are read back from their tables and folded into the matcher, new events
   too (a dismiss or a win removes the listing at once).
 
-A write made through this process (an upsert, events, a rule change, an activation) forces a
-poll (or the swap) before its response, so its own next request already sees it; other
+A write made through this process (an upsert, a dismiss or win, a rule change, an activation)
+forces a poll (or the swap) before its response, so its own next request already sees it; other
 processes see it within ``poll_seconds``.
 """
 
@@ -33,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from data.market_frames import load_market
 from data.market_journal import (
@@ -119,6 +121,7 @@ class ServingState:
         self._swap_thread: threading.Thread | None = None
         self._failed: dict[str, float] = {}
         self._load_problem: str | None = None
+        self._bad_rule_version: int | None = None
 
     # ------------------------------------------------------------------ reading
     @property
@@ -129,7 +132,12 @@ class ServingState:
     @contextmanager
     def serving(self) -> Iterator[Snapshot]:
         """Poll if due, then hold the matcher for one request; 503 problems when there is no model."""
-        self.refresh()
+        try:
+            self.refresh()
+        except Exception:  # noqa: BLE001 - the store is unreachable: serve what is loaded, poll again later
+            if self._snapshot is None:
+                raise
+            logger.warning("polling the store failed; serving the loaded snapshot", exc_info=True)
         with self._lock:
             snapshot = self._snapshot
             if snapshot is None:
@@ -160,7 +168,7 @@ class ServingState:
                 return
             stored_rules = active_rule_set(connection)
             rule_version = DEFAULTS_VERSION if stored_rules is None else stored_rules.version
-            rules = rules_of(connection, rule_version) if rule_version != snapshot.rule_version else None
+            rules = self._new_rules(connection, rule_version, snapshot.rule_version)
             changes = changes_since(connection, snapshot.changes)
             event_ids = event_ids_since(connection, snapshot.events)
             investor_ids = {change.entity_id for change in changes if change.kind == INVESTOR}
@@ -170,19 +178,42 @@ class ServingState:
             events = read_events(connection, event_ids) if event_ids else None
         with self._lock:
             if self._snapshot is snapshot:
-                self._fold_in(snapshot, investors, packages, events)
+                try:
+                    self._fold_in(snapshot, investors, packages, events)
+                except Exception:  # noqa: BLE001 - one bad batch must not stop serving or block the next
+                    logger.exception(
+                        "could not fold %d changes and %d events in; they wait for the next model",
+                        len(changes),
+                        len(event_ids),
+                    )
                 snapshot.changes.advance(change.id for change in changes)
                 snapshot.events.advance(event_ids)
                 if rules is not None:
-                    self._snapshot = replace(snapshot, matcher=snapshot.matcher.with_rules(rules), rule_version=rule_version)
+                    self._snapshot = replace(
+                        snapshot, matcher=snapshot.matcher.with_rules(rules), rule_version=rule_version
+                    )
                     metrics.serving_rules(rule_version)
                     logger.info("now serving rule set version %s", rule_version)
         if active is not None and active.version != snapshot.model_version.version:
             self._schedule_swap(active)
 
+    def _new_rules(self, connection: Connection, version: int, serving: int) -> RuleSet | None:
+        """The rules of ``version`` if they are not the ones serving (None if they cannot be read)."""
+        if version == serving or version == self._bad_rule_version:
+            return None
+        try:
+            return rules_of(connection, version)
+        except Exception:  # noqa: BLE001 - a stored document this code cannot read: keep the old rules
+            self._bad_rule_version = version
+            logger.exception("rule set version %s cannot be read; still serving version %s", version, serving)
+            return None
+
     @staticmethod
     def _fold_in(
-        snapshot: Snapshot, investors: pd.DataFrame | None, packages: pd.DataFrame | None, events: pd.DataFrame | None
+        snapshot: Snapshot,
+        investors: pd.DataFrame | None,
+        packages: pd.DataFrame | None,
+        events: pd.DataFrame | None,
     ) -> None:
         """Investors first, then listings, then the events that may refer to either."""
         if investors is not None and len(investors):
@@ -253,7 +284,9 @@ class ServingState:
         market = load_market(self._engine)
         with self._engine.connect() as connection:
             events = start_cursor(connection, events_table.c.id, market.event_high_water)
-        matcher = Matcher.build(model, None, market.investors, market.packages, market.events, rules, self.clock())
+        matcher = Matcher.build(
+            model, None, market.investors, market.packages, market.events, rules, self.clock()
+        )
         return Snapshot(version, rule_version, matcher, changes, events)
 
     def install(self, snapshot: Snapshot) -> None:
@@ -273,7 +306,9 @@ class ServingState:
         with self._lock:
             snapshot = self._snapshot
             if snapshot is not None and snapshot.rule_version != rule_version:
-                self._snapshot = replace(snapshot, matcher=snapshot.matcher.with_rules(rules), rule_version=rule_version)
+                self._snapshot = replace(
+                    snapshot, matcher=snapshot.matcher.with_rules(rules), rule_version=rule_version
+                )
                 metrics.serving_rules(rule_version)
 
     def wait_for_swap(self, timeout: float) -> None:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from recommender.evaluation.metrics import ranking_metrics, recall_at, top_k
 
@@ -30,3 +31,16 @@ def test_graded_metrics_match_hand_computation() -> None:
 def test_recall_counts_buyers_found() -> None:
     scores = np.array([[0.9, 0.1, 0.8, 0.7]])
     assert recall_at(scores, np.array([[1, 1, 0, 0]]), k=2) == pytest.approx(0.5)
+
+
+def test_sparse_relevance_gives_the_dense_results() -> None:
+    """The sparse path (buyers among 100,000 investors) must not change a single metric."""
+    rng = np.random.default_rng(7)
+    scores = rng.random((40, 300))
+    relevance = rng.choice([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0], size=(40, 300)) * (rng.random((40, 1)) > 0.2)
+    dense = ranking_metrics(scores, relevance, 10)
+    sparse = ranking_metrics(scores, sp.csr_matrix(relevance), 10)
+    for name in ("precision", "recall", "ndcg", "hit_rate", "rows"):
+        assert getattr(sparse, name) == pytest.approx(getattr(dense, name))
+    assert sparse.per_row_ndcg == pytest.approx(dense.per_row_ndcg)
+    assert recall_at(scores, sp.csr_matrix(relevance), 50) == pytest.approx(recall_at(scores, relevance, 50))

@@ -1,6 +1,6 @@
 """Fixtures of the HTTP API tests: a served market on each backend, keys of every role, clients.
 
-Training is the slow part, so two tiny models are trained once per session on the sample
+Training is the slow part, so two tiny models are trained once per test run on the sample
 market; each test module gets its own store per backend (SQLite file, PostgreSQL schema) with
 the sample market imported, both models registered (``A`` active, ``B`` a candidate) and one key
 per role, and an app over it with a pinned clock, polling on every request and writing served
@@ -77,7 +77,7 @@ def app_config(url: str, folder: Path, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def model_artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two tiny models of the sample market (different seeds), saved once per session."""
+    """Two tiny models of the sample market (different seeds), saved once per test run."""
     folder = tmp_path_factory.mktemp("artifacts")
     market = read_market(SAMPLE_MARKET)
     paths = {}
@@ -91,7 +91,9 @@ def model_artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """An empty database per test module and backend (the module-scoped twin of ``database_url``)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}"
@@ -123,10 +125,19 @@ def served_market(
         for name, source in model_artifacts.items():
             artifacts[name] = folder / source.name
             shutil.copyfile(source, artifacts[name])
-            register_version(connection, ModelVersion(
-                version=name, created_at=AS_OF, status=CANDIDATE, artifact_path=str(artifacts[name]),
-                trained_until=AS_OF, event_high_water=0, params=TINY.to_dict(), metrics={"ndcg_at_20": 0.1},
-            ))
+            register_version(
+                connection,
+                ModelVersion(
+                    version=name,
+                    created_at=AS_OF,
+                    status=CANDIDATE,
+                    artifact_path=str(artifacts[name]),
+                    trained_until=AS_OF,
+                    event_high_water=0,
+                    params=TINY.to_dict(),
+                    metrics={"ndcg_at_20": 0.1},
+                ),
+            )
         activate_version(connection, "A")
         keys = Keys(
             platform=create_key(connection, "platform", AS_OF, label="marketplace backend")[1],

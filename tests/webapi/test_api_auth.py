@@ -13,12 +13,34 @@ PACKAGE = "{package}"
 # (method, path template, concrete path, body, roles allowed); bodies are refused by validation
 # where a success would change the shared market, since only the status class matters here.
 ROUTES = [
-    ("get", "/v1/investors/{investor_id}/recommendations", f"/v1/investors/{INVESTOR_ID}/recommendations", None,
-     {"platform", "operator", "investor"}),
-    ("get", "/v1/packages/{package_id}/buyers", f"/v1/packages/{PACKAGE}/buyers", None, {"platform", "operator"}),
-    ("get", "/v1/packages/{package_id}/similar", f"/v1/packages/{PACKAGE}/similar", None,
-     {"platform", "operator", "investor"}),
-    ("get", "/v1/packages/{package_id}", f"/v1/packages/{PACKAGE}", None, {"platform", "operator", "investor"}),
+    (
+        "get",
+        "/v1/investors/{investor_id}/recommendations",
+        f"/v1/investors/{INVESTOR_ID}/recommendations",
+        None,
+        {"platform", "operator", "investor"},
+    ),
+    (
+        "get",
+        "/v1/packages/{package_id}/buyers",
+        f"/v1/packages/{PACKAGE}/buyers",
+        None,
+        {"platform", "operator"},
+    ),
+    (
+        "get",
+        "/v1/packages/{package_id}/similar",
+        f"/v1/packages/{PACKAGE}/similar",
+        None,
+        {"platform", "operator", "investor"},
+    ),
+    (
+        "get",
+        "/v1/packages/{package_id}",
+        f"/v1/packages/{PACKAGE}",
+        None,
+        {"platform", "operator", "investor"},
+    ),
     ("put", "/v1/packages/{package_id}", f"/v1/packages/{PACKAGE}", {"title": 5}, {"platform"}),
     ("put", "/v1/investors/{investor_id}", f"/v1/investors/{INVESTOR_ID}", {"name": 5}, {"platform"}),
     ("post", "/v1/events", "/v1/events", {"investor_id": INVESTOR_ID}, {"platform", "investor"}),
@@ -44,9 +66,18 @@ def test_the_matrix_covers_every_documented_route(app: Flask) -> None:
     assert covered == documented
 
 
-@pytest.mark.parametrize(("method", "template", "path", "body", "allowed"), ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+@pytest.mark.parametrize(
+    ("method", "template", "path", "body", "allowed"), ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES]
+)
 def test_every_route_answers_each_role_as_the_matrix_says(
-    client: FlaskClient, keys: Keys, package: str, method: str, template: str, path: str, body: object, allowed: set[str]
+    client: FlaskClient,
+    keys: Keys,
+    package: str,
+    method: str,
+    template: str,
+    path: str,
+    body: object,
+    allowed: set[str],
 ) -> None:
     path = path.replace(PACKAGE, package)
     kwargs = {"json": body} if body is not None else {}
@@ -78,13 +109,30 @@ def test_a_401_says_how_to_authenticate(client: FlaskClient, keys: Keys) -> None
 def test_an_investor_key_reads_only_its_own_recommendations_and_posts_only_its_own_events(
     client: FlaskClient, keys: Keys, package: str
 ) -> None:
-    assert call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations", keys.investor).status_code == 200
-    assert_problem(call(client, "get", f"/v1/investors/{OTHER_INVESTOR_ID}/recommendations", keys.investor), 403)
-    event = {"investor_id": OTHER_INVESTOR_ID, "package_id": package, "event_type": "view",
-             "occurred_at": "2026-06-19T09:00:00", "event_id": "auth-other"}
+    assert (
+        call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations", keys.investor).status_code == 200
+    )
+    assert_problem(
+        call(client, "get", f"/v1/investors/{OTHER_INVESTOR_ID}/recommendations", keys.investor), 403
+    )
+    event = {
+        "investor_id": OTHER_INVESTOR_ID,
+        "package_id": package,
+        "event_type": "view",
+        "occurred_at": "2026-06-19T09:00:00",
+        "event_id": "auth-other",
+    }
     assert_problem(call(client, "post", "/v1/events", keys.investor, json=event), 403)
-    assert_problem(call(client, "post", "/v1/events", keys.investor,
-                        json={"events": [{**event, "investor_id": INVESTOR_ID, "event_id": "auth-own"}, event]}), 403)
+    assert_problem(
+        call(
+            client,
+            "post",
+            "/v1/events",
+            keys.investor,
+            json={"events": [{**event, "investor_id": INVESTOR_ID, "event_id": "auth-own"}, event]},
+        ),
+        403,
+    )
     own = {**event, "investor_id": INVESTOR_ID, "event_id": "auth-own"}
     assert call(client, "post", "/v1/events", keys.investor, json=own).status_code == 201
 

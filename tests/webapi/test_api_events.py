@@ -7,18 +7,33 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from data.schema import events_table, served_lists_table
-from tests.webapi.conftest import INVESTOR_ID, OTHER_INVESTOR_ID, Keys, ServedMarket, assert_problem, call, recommended_ids
+from tests.webapi.conftest import (
+    INVESTOR_ID,
+    OTHER_INVESTOR_ID,
+    Keys,
+    ServedMarket,
+    assert_problem,
+    call,
+    recommended_ids,
+)
 
 
 def event(package: str, event_type: str = "view", **fields: object) -> dict:
-    return {"investor_id": INVESTOR_ID, "package_id": package, "event_type": event_type,
-            "occurred_at": "2026-06-19T10:00:00", **fields}
+    return {
+        "investor_id": INVESTOR_ID,
+        "package_id": package,
+        "event_type": event_type,
+        "occurred_at": "2026-06-19T10:00:00",
+        **fields,
+    }
 
 
 def stored(served_market: ServedMarket, **where: str) -> int:
     condition = [events_table.c[name] == value for name, value in where.items()]
     with served_market.engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(events_table).where(*condition)).scalar_one()
+        return connection.execute(
+            select(func.count()).select_from(events_table).where(*condition)
+        ).scalar_one()
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +67,14 @@ def test_an_event_without_an_id_is_recognised_by_its_content(
 
 
 def test_a_batch_counts_new_and_repeated_events(client: FlaskClient, keys: Keys, packages: list[str]) -> None:
-    batch = [event(packages[7], event_id="ev-b1"), event(packages[7], event_id="ev-b2"), event(packages[7], event_id="ev-b1")]
-    assert call(client, "post", "/v1/events", keys.platform, json={"events": batch}).get_json()["accepted"] == 2
+    batch = [
+        event(packages[7], event_id="ev-b1"),
+        event(packages[7], event_id="ev-b2"),
+        event(packages[7], event_id="ev-b1"),
+    ]
+    assert (
+        call(client, "post", "/v1/events", keys.platform, json={"events": batch}).get_json()["accepted"] == 2
+    )
     batch.append(event(packages[7], event_id="ev-b3"))
     body = call(client, "post", "/v1/events", keys.platform, json={"events": batch}).get_json()
     assert (body["accepted"], body["duplicates"]) == (1, 3)
@@ -77,14 +98,18 @@ def test_a_refused_batch_names_each_bad_item_and_field_and_stores_nothing(
 
 
 @pytest.mark.parametrize("body", [[], {"events": []}, {"events": "x"}, {"events": [{}], "more": 1}, "text"])
-def test_bodies_that_are_neither_an_event_nor_a_batch_are_422(client: FlaskClient, keys: Keys, body: object) -> None:
+def test_bodies_that_are_neither_an_event_nor_a_batch_are_422(
+    client: FlaskClient, keys: Keys, body: object
+) -> None:
     assert_problem(call(client, "post", "/v1/events", keys.platform, json=body), 422)
 
 
 def test_a_batch_over_the_limit_is_413(served_market: ServedMarket, keys: Keys, packages: list[str]) -> None:
     app = served_market.app(MAX_EVENTS_PER_REQUEST=3)
     batch = [event(packages[9], event_id=f"ev-limit-{i}") for i in range(4)]
-    body = assert_problem(call(app.test_client(), "post", "/v1/events", keys.platform, json={"events": batch}), 413)
+    body = assert_problem(
+        call(app.test_client(), "post", "/v1/events", keys.platform, json={"events": batch}), 413
+    )
     assert "at most 3" in body["detail"]
     app.extensions["assetmatch.engine"].dispose()
 
@@ -96,7 +121,12 @@ def test_a_dismissal_removes_the_listing_from_the_investors_list_at_once(
     other_client = other.test_client()
     top = recommended_ids(client, keys.investor)[0]
     assert top in recommended_ids(other_client, keys.investor)
-    assert call(client, "post", "/v1/events", keys.investor, json=event(top, "dismiss", event_id="ev-dismiss")).status_code == 201
+    assert (
+        call(
+            client, "post", "/v1/events", keys.investor, json=event(top, "dismiss", event_id="ev-dismiss")
+        ).status_code
+        == 201
+    )
     assert top not in recommended_ids(client, keys.investor, k=100)
     assert top not in recommended_ids(other_client, keys.investor, k=100)  # another process, next request
     other.extensions["assetmatch.engine"].dispose()
@@ -105,17 +135,32 @@ def test_a_dismissal_removes_the_listing_from_the_investors_list_at_once(
 def test_served_lists_can_be_written_back_as_impressions(
     client: FlaskClient, keys: Keys, served_market: ServedMarket
 ) -> None:
-    served = call(client, "get", f"/v1/investors/{OTHER_INVESTOR_ID}/recommendations?k=5", keys.platform).get_json()
+    served = call(
+        client, "get", f"/v1/investors/{OTHER_INVESTOR_ID}/recommendations?k=5", keys.platform
+    ).get_json()
     impressions = [
-        {"event_id": f"imp-{served['request_id']}-{item['id']}", "investor_id": OTHER_INVESTOR_ID, "package_id": item["id"],
-         "event_type": "impression", "occurred_at": "2026-06-19T12:00:00Z", "request_id": served["request_id"]}
+        {
+            "event_id": f"imp-{served['request_id']}-{item['id']}",
+            "investor_id": OTHER_INVESTOR_ID,
+            "package_id": item["id"],
+            "event_type": "impression",
+            "occurred_at": "2026-06-19T12:00:00Z",
+            "request_id": served["request_id"],
+        }
         for item in served["items"]
     ]
-    assert call(client, "post", "/v1/events", keys.platform, json={"events": impressions}).get_json()["accepted"] == 5
+    assert (
+        call(client, "post", "/v1/events", keys.platform, json={"events": impressions}).get_json()["accepted"]
+        == 5
+    )
     with served_market.engine.connect() as connection:
         attributed = connection.execute(
-            select(func.count()).select_from(events_table.join(
-                served_lists_table, events_table.c.request_id == served_lists_table.c.request_id))
+            select(func.count())
+            .select_from(
+                events_table.join(
+                    served_lists_table, events_table.c.request_id == served_lists_table.c.request_id
+                )
+            )
             .where(served_lists_table.c.model_version == "A")
         ).scalar_one()
     assert attributed == 5

@@ -21,7 +21,9 @@ def package(client: FlaskClient, keys: Keys) -> str:
 
 def served_row(served_market: ServedMarket, request_id: str) -> dict:
     with served_market.engine.connect() as connection:
-        row = connection.execute(select(served_lists_table).where(served_lists_table.c.request_id == request_id)).one()
+        row = connection.execute(
+            select(served_lists_table).where(served_lists_table.c.request_id == request_id)
+        ).one()
     return dict(row._mapping)
 
 
@@ -37,11 +39,17 @@ def test_recommendations_name_their_request_model_and_rules_and_explain_each_ite
     assert [item["rank"] for item in body["items"]] == list(range(1, 8))
     scores = [item["score"] for item in body["items"]]
     assert scores == sorted(scores, reverse=True)
-    assert all(item["reasons"] and {"code", "text", "effect"} <= set(item["reasons"][0]) for item in body["items"])
+    assert all(
+        item["reasons"] and {"code", "text", "effect"} <= set(item["reasons"][0]) for item in body["items"]
+    )
     assert "removed" not in body
     row = served_row(served_market, body["request_id"])
     assert (row["kind"], row["subject_id"], row["model_version"], row["rule_version"]) == (
-        "recommendations", INVESTOR_ID, "A", 0)
+        "recommendations",
+        INVESTOR_ID,
+        "A",
+        0,
+    )
     assert [item["id"] for item in json.loads(row["items"])] == [item["id"] for item in body["items"]]
 
 
@@ -66,11 +74,15 @@ def test_buyers_are_ranked_investors_and_are_recorded(
     assert served_row(served_market, body["request_id"])["kind"] == "buyers"
 
 
-def test_similar_listings_are_live_listings_other_than_the_one_asked_about(client: FlaskClient, keys: Keys, package: str) -> None:
+def test_similar_listings_are_live_listings_other_than_the_one_asked_about(
+    client: FlaskClient, keys: Keys, package: str
+) -> None:
     body = call(client, "get", f"/v1/packages/{package}/similar?k=5", keys.investor).get_json()
     ids = [item["id"] for item in body["items"]]
     assert len(ids) == 5 and package not in ids
-    assert all(call(client, "get", f"/v1/packages/{other}", keys.investor).get_json()["live"] for other in ids)
+    assert all(
+        call(client, "get", f"/v1/packages/{other}", keys.investor).get_json()["live"] for other in ids
+    )
 
 
 def test_each_response_has_its_own_request_id(client: FlaskClient, keys: Keys) -> None:

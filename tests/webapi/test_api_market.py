@@ -11,10 +11,17 @@ from tests.webapi.conftest import INVESTOR_ID, Keys, ServedMarket, assert_proble
 
 DEBTOR = "Debtor ID 110105198603150027, mobile 13812345678, card 6222021234567890128"
 NEW_INVESTOR = {
-    "name": "Pearl River Capital", "investor_type": "private_fund", "province": "Guangdong",
-    "registered_at": "2026-06-01", "capital_cny": 500_000_000, "min_ticket_cny": 1_000_000,
-    "max_ticket_cny": 200_000_000, "preferred_asset_types": ["residential", "commercial_property"],
-    "preferred_provinces": ["Guangdong"], "risk_appetite": "balanced", "licensed_amc": False,
+    "name": "Pearl River Capital",
+    "investor_type": "private_fund",
+    "province": "Guangdong",
+    "registered_at": "2026-06-01",
+    "capital_cny": 500_000_000,
+    "min_ticket_cny": 1_000_000,
+    "max_ticket_cny": 200_000_000,
+    "preferred_asset_types": ["residential", "commercial_property"],
+    "preferred_provinces": ["Guangdong"],
+    "risk_appetite": "balanced",
+    "licensed_amc": False,
 }
 
 
@@ -35,8 +42,10 @@ def test_a_listing_reads_as_an_investor_sees_it_with_personal_data_masked(
 ) -> None:
     body = twin(top_package, description=DEBTOR, title="Loans of debtor 13812345678")
     assert call(client, "put", "/v1/packages/MASK-1", keys.platform, json=body).status_code == 201
-    for response in (call(client, "get", "/v1/packages/MASK-1", keys.investor),
-                     call(client, "put", "/v1/packages/MASK-1", keys.platform, json=body)):
+    for response in (
+        call(client, "get", "/v1/packages/MASK-1", keys.investor),
+        call(client, "put", "/v1/packages/MASK-1", keys.platform, json=body),
+    ):
         text = response.get_data(as_text=True)
         for secret in ("110105198603150027", "13812345678", "6222021234567890128"):
             assert secret not in text
@@ -50,14 +59,18 @@ def test_a_new_listing_is_recommendable_at_once_without_retraining(
     client: FlaskClient, keys: Keys, top_package: dict, served_market: ServedMarket
 ) -> None:
     assert_problem(call(client, "get", "/v1/packages/NEW-1/buyers", keys.platform), 404)
-    response = call(client, "put", "/v1/packages/NEW-1", keys.platform, json=twin(top_package, title="A twin listing"))
+    response = call(
+        client, "put", "/v1/packages/NEW-1", keys.platform, json=twin(top_package, title="A twin listing")
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json()["package_id"] == "NEW-1"
     assert "NEW-1" in recommended_ids(client, keys.platform, k=100)
     assert len(call(client, "get", "/v1/packages/NEW-1/buyers?k=5", keys.platform).get_json()["items"]) == 5
     with served_market.engine.connect() as connection:
         journal = connection.execute(
-            select(func.count()).select_from(market_changes_table).where(market_changes_table.c.entity_id == "NEW-1")
+            select(func.count())
+            .select_from(market_changes_table)
+            .where(market_changes_table.c.entity_id == "NEW-1")
         ).scalar_one()
     assert journal == 1
 
@@ -81,8 +94,16 @@ def test_a_new_investor_gets_recommendations_at_once(client: FlaskClient, keys: 
     assert response.get_json()["registered_at"] == "2026-06-01"
     assert response.get_json()["preferred_asset_types"] == ["residential", "commercial_property"]
     assert len(recommended_ids(client, keys.platform, "NEW-INV", k=10)) == 10
-    assert call(client, "put", "/v1/investors/NEW-INV", keys.platform,
-                json={**NEW_INVESTOR, "investor_id": "NEW-INV", "capital_cny": 6e8}).status_code == 200
+    assert (
+        call(
+            client,
+            "put",
+            "/v1/investors/NEW-INV",
+            keys.platform,
+            json={**NEW_INVESTOR, "investor_id": "NEW-INV", "capital_cny": 6e8},
+        ).status_code
+        == 200
+    )
 
 
 def test_another_process_folds_in_an_upsert_on_its_next_request(
@@ -96,7 +117,9 @@ def test_another_process_folds_in_an_upsert_on_its_next_request(
     other.extensions["assetmatch.engine"].dispose()
 
 
-def test_an_invalid_record_is_422_listing_every_problem_by_field(client: FlaskClient, keys: Keys, top_package: dict) -> None:
+def test_an_invalid_record_is_422_listing_every_problem_by_field(
+    client: FlaskClient, keys: Keys, top_package: dict
+) -> None:
     body = twin(top_package, status="gone", loan_count=0, asset_type="land", closes_at="2020-01-01", extra=1)
     del body["title"]
     problem = assert_problem(call(client, "put", "/v1/packages/BAD-1", keys.platform, json=body), 422)
@@ -117,7 +140,9 @@ def test_an_invalid_record_is_422_listing_every_problem_by_field(client: FlaskCl
         ({**NEW_INVESTOR, "capital_cny": True}, "capital_cny"),
     ],
 )
-def test_investor_bodies_are_checked_by_the_contract(client: FlaskClient, keys: Keys, body: dict, field: str) -> None:
+def test_investor_bodies_are_checked_by_the_contract(
+    client: FlaskClient, keys: Keys, body: dict, field: str
+) -> None:
     problem = assert_problem(call(client, "put", "/v1/investors/CHECKED", keys.platform, json=body), 422)
     assert [error["field"] for error in problem["errors"]] == [field]
 
@@ -125,4 +150,7 @@ def test_investor_bodies_are_checked_by_the_contract(client: FlaskClient, keys: 
 def test_a_body_that_is_not_an_object_is_422(client: FlaskClient, keys: Keys) -> None:
     assert_problem(call(client, "put", "/v1/investors/LIST", keys.platform, json=[NEW_INVESTOR]), 422)
     assert_problem(call(client, "put", "/v1/investors/" + "x" * 65, keys.platform, json=NEW_INVESTOR), 404)
-    assert call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations", keys.platform).status_code == 200
+    assert_problem(call(client, "put", "/v1/investors/%20x", keys.platform, json=NEW_INVESTOR), 404)
+    assert (
+        call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations", keys.platform).status_code == 200
+    )

@@ -11,7 +11,16 @@ from sqlalchemy import Engine
 
 from data.api_keys import create_key
 from data.model_registry import CANDIDATE, ModelVersion, active_version, register_version
-from tests.webapi.conftest import AS_OF, INVESTOR_ID, TINY, Keys, ServedMarket, app_config, assert_problem, call
+from tests.webapi.conftest import (
+    AS_OF,
+    INVESTOR_ID,
+    TINY,
+    Keys,
+    ServedMarket,
+    app_config,
+    assert_problem,
+    call,
+)
 from webapi.app import create_app
 
 RECOMMENDATIONS = f"/v1/investors/{INVESTOR_ID}/recommendations?k=5"
@@ -25,7 +34,9 @@ def serving_version(client: FlaskClient, key: str) -> str:
 
 def register(served_market: ServedMarket, name: str, path: Path) -> None:
     with served_market.engine.begin() as connection:
-        register_version(connection, ModelVersion(name, AS_OF, CANDIDATE, str(path), AS_OF, 0, TINY.to_dict(), {}))
+        register_version(
+            connection, ModelVersion(name, AS_OF, CANDIDATE, str(path), AS_OF, 0, TINY.to_dict(), {})
+        )
 
 
 def active(engine: Engine) -> str | None:
@@ -42,7 +53,9 @@ def test_models_are_listed_with_their_metrics(client: FlaskClient, keys: Keys) -
     assert by_name["B"]["metrics"] == {"ndcg_at_20": 0.1}
 
 
-def test_activating_a_version_serves_it_from_the_next_request(client: FlaskClient, keys: Keys, served_market: ServedMarket) -> None:
+def test_activating_a_version_serves_it_from_the_next_request(
+    client: FlaskClient, keys: Keys, served_market: ServedMarket
+) -> None:
     assert serving_version(client, keys.platform) == "A"
     response = call(client, "post", "/v1/models/B/activate", keys.operator)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -112,7 +125,9 @@ def test_a_process_whose_new_model_fails_to_load_keeps_serving_the_old_one(
         other.extensions["assetmatch.engine"].dispose()
 
 
-def test_before_any_model_recommendations_are_503_and_the_process_is_not_ready(engine: Engine, tmp_path: Path) -> None:
+def test_before_any_model_recommendations_are_503_and_the_process_is_not_ready(
+    engine: Engine, tmp_path: Path
+) -> None:
     with engine.begin() as connection:
         key = create_key(connection, "platform", AS_OF)[1]
     app = create_app(app_config(engine.url.render_as_string(hide_password=False), tmp_path))
@@ -135,11 +150,19 @@ def test_health_answers_without_a_key(client: FlaskClient, path: str) -> None:
 
 def test_readiness_names_the_versions_served(client: FlaskClient) -> None:
     body = client.get("/readyz").get_json()
-    assert body == {"status": "ready", "ready": True, "database": "ok", "model": "loaded",
-                    "model_version": "A", "rule_version": body["rule_version"]}
+    assert body == {
+        "status": "ready",
+        "ready": True,
+        "database": "ok",
+        "model": "loaded",
+        "model_version": "A",
+        "rule_version": body["rule_version"],
+    }
 
 
-def test_metrics_count_requests_by_route_and_status_and_name_the_served_model(client: FlaskClient, keys: Keys) -> None:
+def test_metrics_count_requests_by_route_and_status_and_name_the_served_model(
+    client: FlaskClient, keys: Keys
+) -> None:
     call(client, "get", RECOMMENDATIONS, keys.platform)
     call(client, "get", "/v1/investors/INV999999/recommendations", keys.platform)
     text = client.get("/metrics").get_data(as_text=True)

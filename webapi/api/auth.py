@@ -91,10 +91,14 @@ def authenticate() -> Caller:
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
     if not header:
-        raise ProblemError(401, "send an API key: Authorization: Bearer am_<key_id>_<secret>", headers=CHALLENGE)
+        raise ProblemError(
+            401, "send an API key: Authorization: Bearer am_<key_id>_<secret>", headers=CHALLENGE
+        )
     parts = split_key(presented.strip()) if scheme.lower() == "bearer" else None
     if parts is None:
-        raise ProblemError(401, "the Authorization header is not 'Bearer am_<key_id>_<secret>'", headers=CHALLENGE)
+        raise ProblemError(
+            401, "the Authorization header is not 'Bearer am_<key_id>_<secret>'", headers=CHALLENGE
+        )
     key_id, secret = parts
     key = current_app.extensions[AUTH_EXTENSION].get(key_id)
     if key is None or not secret_matches(key, secret):

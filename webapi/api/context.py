@@ -20,7 +20,8 @@ Configuration (each also read from an ``ASSETMATCH_<NAME>`` environment variable
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -29,6 +30,8 @@ from webapi.app import store_engine
 from webapi.model_store import utc_now
 from webapi.served_log import DEFAULT_FLUSH_SECONDS, ServedListWriter
 from webapi.serving import DEFAULT_POLL_SECONDS, Clock, ServingState
+
+logger = logging.getLogger(__name__)
 
 SERVING_EXTENSION = "assetmatch.serving"
 SERVED_LISTS_EXTENSION = "assetmatch.served_lists"
@@ -60,8 +63,20 @@ def market_clock(pinned: Any) -> Clock:
         return utc_now
     instant = pinned if isinstance(pinned, datetime) else datetime.fromisoformat(str(pinned))
     if instant.tzinfo is not None:
-        instant = instant.astimezone(timezone.utc).replace(tzinfo=None)
+        instant = instant.astimezone(UTC).replace(tzinfo=None)
     return lambda: instant
+
+
+def fold_in_now(what: str) -> None:
+    """Let this process serve a write it just committed; the write is stored, so a failure is only logged.
+
+    Called after an upsert, events or a rule change, so the writer's next request already sees
+    it; the next poll retries whatever this could not fold in.
+    """
+    try:
+        serving_state().refresh(force=True)
+    except Exception:  # noqa: BLE001 - the response must still say the write is stored
+        logger.exception("%s stored, but folding it into the matcher failed; the next poll retries", what)
 
 
 def serving_state() -> ServingState:

@@ -8,7 +8,6 @@ whether a request went through simply sends it again.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app
@@ -21,12 +20,16 @@ from data.market_journal import stored_ids
 from data.schema import investors_table, packages_table
 from webapi import metrics
 from webapi.api.auth import require, require_own_investor
-from webapi.api.context import engine, serving_state
+from webapi.api.context import engine, fold_in_now
 from webapi.api.params import json_body
 from webapi.api.problems import ProblemError
 
 bp = Blueprint("events", __name__)
-logger = logging.getLogger(__name__)
+
+#: Events that change lists at once (the listing leaves the investor's list): folded in before
+#: the response. Other events (impressions, views, bids...) reach the matcher with the next poll,
+#: within POLL_SECONDS, so a high rate of impression write-backs costs no extra poll each.
+AT_ONCE = ("dismiss", "win")
 
 
 @bp.post("/v1/events")
@@ -38,7 +41,11 @@ def post_events() -> Response:
     if len(items) > limit:
         raise ProblemError(413, f"a batch holds at most {limit} events, got {len(items)}; split it")
     require_own_investor(
-        [item["investor_id"].strip() for item in items if isinstance(item, dict) and isinstance(item.get("investor_id"), str)]
+        [
+            item["investor_id"].strip()
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("investor_id"), str)
+        ]
     )
     store = engine()
     with store.connect() as connection:
@@ -49,7 +56,8 @@ def post_events() -> Response:
         accepted = insert_new_events(connection, events)
     duplicates = len(items) - accepted
     metrics.events_ingested(accepted, duplicates)
-    _fold_in()
+    if accepted and events["event_type"].isin(AT_ONCE).any():
+        fold_in_now("events")
     body = {"accepted": accepted, "duplicates": duplicates, "event_ids": events["event_id"].tolist()}
     response = current_app.json.response(body)
     response.status_code = 201 if accepted else 200
@@ -60,27 +68,29 @@ def _items(body: Any) -> tuple[list[Any], bool]:
     if isinstance(body, dict) and "events" in body:
         events = body["events"]
         if not isinstance(events, list) or not events:
-            raise ProblemError(422, "events must be a non-empty array of event objects",
-                               errors=[{"field": "events", "path": "/events", "message": "must be a non-empty array"}])
+            raise ProblemError(
+                422,
+                "events must be a non-empty array of event objects",
+                errors=[{"field": "events", "path": "/events", "message": "must be a non-empty array"}],
+            )
         extra = sorted(set(body) - {"events"})
         if extra:
-            raise ProblemError(422, "a batch body holds only events",
-                               errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra])
+            raise ProblemError(
+                422,
+                "a batch body holds only events",
+                errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra],
+            )
         return events, True
     if isinstance(body, dict):
         return [body], False
-    raise ProblemError(422, "send one event object or {\"events\": [...]}",
-                       errors=[{"path": "/", "message": "must be an event object or a batch object"}])
+    raise ProblemError(
+        422,
+        'send one event object or {"events": [...]}',
+        errors=[{"path": "/", "message": "must be an event object or a batch object"}],
+    )
 
 
 def _referenced(items: list[Any], field: str) -> set[str]:
-    """The ids the items refer to that could be stored at all (others fail validation anyway)."""
-    return {item[field].strip() for item in items if isinstance(item, dict) and storable_id(item.get(field))}
-
-
-def _fold_in() -> None:
-    """Let this process's matcher see the events now; they are stored, so a failure here is only logged."""
-    try:
-        serving_state().refresh(force=True)
-    except Exception:  # noqa: BLE001 - the response must still say the events are stored
-        logger.exception("events stored, but folding them into the matcher failed; the next poll retries")
+    """The ids the items refer to (stripped, as the contract reads cells) that could be stored at all."""
+    values = (item.get(field) for item in items if isinstance(item, dict))
+    return {value.strip() for value in values if isinstance(value, str) and storable_id(value.strip())}

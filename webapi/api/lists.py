@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app
 
 from data.api_keys import INVESTOR, OPERATOR, PLATFORM
+from data.json_records import storable_id
 from data.served_lists import BUYERS, RECOMMENDATIONS, SIMILAR, ServedList
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from matching.matcher import Matcher
@@ -24,7 +25,6 @@ from webapi.api.auth import EVERY_ROLE, READERS, require, require_own_investor, 
 from webapi.api.context import served_lists, serving_state
 from webapi.api.params import bool_param, int_param
 from webapi.api.records import utc_text
-from data.json_records import storable_id
 
 bp = Blueprint("lists", __name__)
 
@@ -41,8 +41,13 @@ def recommendations(investor_id: str) -> Response:
     k = int_param("k", *RECOMMENDATIONS_K)
     if not storable_id(investor_id):
         raise UnknownInvestorError(investor_id)
-    return _serve(RECOMMENDATIONS, "investor_id", investor_id, k,
-                  lambda matcher, now: matcher.recommend(investor_id, k, now))
+    return _serve(
+        RECOMMENDATIONS,
+        "investor_id",
+        investor_id,
+        k,
+        lambda matcher, now: matcher.recommend(investor_id, k, now),
+    )
 
 
 @bp.get("/v1/packages/<package_id>/buyers")
@@ -52,7 +57,9 @@ def buyers(package_id: str) -> Response:
     k = int_param("k", *BUYERS_K)
     if not storable_id(package_id):
         raise UnknownPackageError(package_id)
-    return _serve(BUYERS, "package_id", package_id, k, lambda matcher, now: matcher.buyers(package_id, k, now))
+    return _serve(
+        BUYERS, "package_id", package_id, k, lambda matcher, now: matcher.buyers(package_id, k, now)
+    )
 
 
 @bp.get("/v1/packages/<package_id>/similar")
@@ -65,8 +72,9 @@ def similar(package_id: str) -> Response:
     return _serve(SIMILAR, "package_id", package_id, k, lambda matcher, _now: matcher.similar(package_id, k))
 
 
-def _serve(kind: str, subject_key: str, subject_id: str, k: int,
-           rank: Callable[[Matcher, datetime], RankedList]) -> Response:
+def _serve(
+    kind: str, subject_key: str, subject_id: str, k: int, rank: Callable[[Matcher, datetime], RankedList]
+) -> Response:
     explain = bool_param("explain", True)
     include_removed = bool_param("include_removed", False)
     if include_removed:
@@ -86,8 +94,12 @@ def _serve(kind: str, subject_key: str, subject_id: str, k: int,
         "served_at": utc_text(now),
         **ranked.to_json(explain=explain, include_removed=include_removed),
     }
-    served = tuple({"id": item.id, "rank": item.rank, "score": round(float(item.score), 6)} for item in ranked.items)
-    served_lists().record(ServedList(request_id, now, kind, subject_id, model_version, snapshot.rule_version, served))
+    served = tuple(
+        {"id": item.id, "rank": item.rank, "score": round(float(item.score), 6)} for item in ranked.items
+    )
+    served_lists().record(
+        ServedList(request_id, now, kind, subject_id, model_version, snapshot.rule_version, served)
+    )
     response = current_app.json.response(body)
     response.headers["X-Request-ID"] = request_id
     return response

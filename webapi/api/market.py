@@ -8,9 +8,6 @@ other process folds it in on its next poll.
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from flask import Blueprint, Response, current_app
 from sqlalchemy import Column, Table
 
@@ -22,14 +19,13 @@ from data.market_journal import INVESTOR, PACKAGE, read_investors, read_packages
 from data.schema import investors_table, packages_table
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from webapi.api.auth import EVERY_ROLE, require
-from webapi.api.context import engine, serving_state
+from webapi.api.context import engine, fold_in_now, serving_state
 from webapi.api.params import json_body
 from webapi.api.problems import ProblemError
 from webapi.api.records import record_json
 from webapi.model_store import utc_now
 
 bp = Blueprint("market", __name__)
-logger = logging.getLogger(__name__)
 
 
 @bp.put("/v1/investors/<investor_id>")
@@ -70,11 +66,16 @@ def get_package(package_id: str) -> dict:
 def _upsert(entity_id: str, key: str, fields: tuple[Field, ...], table: Table, kind: str) -> Response:
     body = json_body()
     if not isinstance(body, dict):
-        raise ProblemError(422, f"send the {kind} as a JSON object", errors=[{"path": "/", "message": "must be an object"}])
+        raise ProblemError(
+            422, f"send the {kind} as a JSON object", errors=[{"path": "/", "message": "must be an object"}]
+        )
     if key in body and body[key] != entity_id:
         message = f"must be absent or equal to the id in the path ({entity_id!r})"
-        raise ProblemError(422, f"{key} in the body does not match the path",
-                           errors=[{"field": key, "path": f"/{key}", "message": message}])
+        raise ProblemError(
+            422,
+            f"{key} in the body does not match the path",
+            errors=[{"field": key, "path": f"/{key}", "message": message}],
+        )
     frame = read_json_records([{**body, key: entity_id}], fields, "")
     store = engine()
     column: Column = table.c[key]
@@ -83,17 +84,7 @@ def _upsert(entity_id: str, key: str, fields: tuple[Field, ...], table: Table, k
         upsert_by_key(connection, table, frame)
         record_changes(connection, kind, [entity_id], utc_now())
         stored = (read_investors if kind == INVESTOR else read_packages)(connection, [entity_id])
-    _fold_in()
+    fold_in_now("an upsert")
     response = current_app.json.response(record_json(stored.iloc[0].to_dict(), fields))
     response.status_code = 200 if existed else 201
     return response
-
-
-def _fold_in() -> None:
-    """Make the change recommendable from this process now; it is stored, so a failure is only logged."""
-    try:
-        serving_state().refresh(force=True)
-    except Exception:  # noqa: BLE001 - the response must still say the change is stored
-        logger.exception("upsert stored, but folding it into the matcher failed; the next poll retries")
-
-

@@ -102,8 +102,11 @@ def _field_schema(spec: Field) -> dict[str, Any]:
     elif spec.kind == "date":
         schema = {"type": "string", "format": "date", "example": "2025-03-14"}
     elif spec.kind == "timestamp":
-        schema = {"type": "string", "example": "2025-03-14T09:30:00+08:00",
-                  "description": "ISO 8601 date or date-time; naive means Asia/Shanghai"}
+        schema = {
+            "type": "string",
+            "example": "2025-03-14T09:30:00+08:00",
+            "description": "ISO 8601 date or date-time; naive means Asia/Shanghai",
+        }
     else:
         schema = {"type": "string", "minLength": 1}
         if spec.name in ID_FIELDS:
@@ -114,7 +117,9 @@ def _field_schema(spec: Field) -> dict[str, Any]:
 
 
 def _record_schema(fields: tuple[Field, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    required = [spec.name for spec in fields if spec.required and spec.default is None and spec.name not in optional]
+    required = [
+        spec.name for spec in fields if spec.required and spec.default is None and spec.name not in optional
+    ]
     return {
         "type": "object",
         "additionalProperties": False,
@@ -157,15 +162,18 @@ SCHEMAS: dict[str, Any] = {
             "title": {"type": "string"},
             "status": {"type": "integer"},
             "detail": {"type": "string"},
-            "errors": {"type": "array", "items": {
-                "type": "object",
-                "properties": {
-                    "path": {"type": "string", "description": "JSON pointer into the body, or ?param"},
-                    "field": {"type": "string"},
-                    "index": {"type": "integer", "description": "the item of a batch"},
-                    "message": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string", "description": "JSON pointer into the body, or ?param"},
+                        "field": {"type": "string"},
+                        "index": {"type": "integer", "description": "the item of a batch"},
+                        "message": {"type": "string"},
+                    },
                 },
-            }},
+            },
         },
     },
     "Investor": _record_schema(INVESTOR_FIELDS, optional=("investor_id",)),
@@ -184,7 +192,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "accepted": {"type": "integer", "description": "events stored by this request"},
-            "duplicates": {"type": "integer", "description": "events already stored (or repeated in the batch)"},
+            "duplicates": {
+                "type": "integer",
+                "description": "events already stored (or repeated in the batch)",
+            },
             "event_ids": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -206,7 +217,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["request_id", "k", "model_version", "rule_version", "served_at", "items"],
         "properties": {
-            "request_id": {"type": "string", "description": "quote it in events (request_id) to attribute feedback"},
+            "request_id": {
+                "type": "string",
+                "description": "quote it in events (request_id) to attribute feedback",
+            },
             "investor_id": {"type": "string"},
             "package_id": {"type": "string"},
             "k": {"type": "integer"},
@@ -214,8 +228,11 @@ SCHEMAS: dict[str, Any] = {
             "rule_version": {"type": "integer"},
             "served_at": {"type": "string", "format": "date-time"},
             "items": {"type": "array", "items": _ref("RankedItem")},
-            "removed": {"type": "array", "items": _ref("RankedItem"),
-                        "description": "operators with include_removed=true: what a rule removed, and why"},
+            "removed": {
+                "type": "array",
+                "items": _ref("RankedItem"),
+                "description": "operators with include_removed=true: what a rule removed, and why",
+            },
         },
     },
     "ModelVersion": {
@@ -266,8 +283,10 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["document", "why"],
         "properties": {
-            "document": {"oneOf": [{"type": "object"}, {"type": "string"}],
-                         "description": "the rule-set document, or its YAML/JSON text"},
+            "document": {
+                "oneOf": [{"type": "object"}, {"type": "string"}],
+                "description": "the rule-set document, or its YAML/JSON text",
+            },
             "why": {"type": "string", "minLength": 1},
         },
     },
@@ -303,25 +322,49 @@ RESPONSES: dict[str, Any] = {
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-             413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "Unprocessable", 503: "Unavailable"}
+    names = {
+        400: "BadRequest",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "NotFound",
+        409: "Conflict",
+        413: "PayloadTooLarge",
+        415: "UnsupportedMediaType",
+        422: "Unprocessable",
+        503: "Unavailable",
+    }
     return {str(status): {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
 
 
 def _path_id(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string", "minLength": 1, "maxLength": ID_LENGTH}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1, "maxLength": ID_LENGTH},
+    }
 
 
 def _k(bounds: tuple[int, int, int]) -> dict[str, Any]:
     default, low, high = bounds
-    return {"name": "k", "in": "query", "required": False, "description": "list length",
-            "schema": {"type": "integer", "minimum": low, "maximum": high, "default": default}}
+    return {
+        "name": "k",
+        "in": "query",
+        "required": False,
+        "description": "list length",
+        "schema": {"type": "integer", "minimum": low, "maximum": high, "default": default},
+    }
 
 
 def _flag(name: str, default: bool, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": "boolean", "default": default}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "boolean", "default": default},
+    }
 
 
 _EXPLAIN = _flag("explain", True, "include each item's reasons")
@@ -329,15 +372,30 @@ _REMOVED = _flag("include_removed", False, "operators only: also list what the r
 _LIST_ERRORS = _errors(400, 401, 403, 404, 503)
 
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
-    ("/healthz", "get"): {"tags": ["health"], "responses": {"200": _json({"type": "object"}, "the process is up")}},
-    ("/readyz", "get"): {"tags": ["health"], "responses": {
-        "200": _json(_ref("Readiness"), "the database answers and a model is loaded"),
-        "503": _json(_ref("Readiness"), "not ready: the body says what is missing"),
-    }},
-    ("/metrics", "get"): {"tags": ["health"], "responses": {
-        "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
-    }},
-    ("/v1/openapi.json", "get"): {"tags": ["meta"], "responses": {"200": _json({"type": "object"}, "this document")}},
+    ("/healthz", "get"): {
+        "tags": ["health"],
+        "responses": {"200": _json({"type": "object"}, "the process is up")},
+    },
+    ("/readyz", "get"): {
+        "tags": ["health"],
+        "responses": {
+            "200": _json(_ref("Readiness"), "the database answers and a model is loaded"),
+            "503": _json(_ref("Readiness"), "not ready: the body says what is missing"),
+        },
+    },
+    ("/metrics", "get"): {
+        "tags": ["health"],
+        "responses": {
+            "200": {
+                "description": "Prometheus text format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+        },
+    },
+    ("/v1/openapi.json", "get"): {
+        "tags": ["meta"],
+        "responses": {"200": _json({"type": "object"}, "this document")},
+    },
     ("/v1/investors/{investor_id}/recommendations", "get"): {
         "tags": ["lists"],
         "parameters": [_path_id("investor_id", "the investor"), _k(RECOMMENDATIONS_K), _EXPLAIN, _REMOVED],
@@ -356,29 +414,42 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/v1/packages/{package_id}", "get"): {
         "tags": ["market"],
         "parameters": [_path_id("package_id", "the listing")],
-        "responses": {"200": _json(_ref("PackageView"), "the listing, personal data masked"),
-                      **_errors(401, 403, 404, 503)},
+        "responses": {
+            "200": _json(_ref("PackageView"), "the listing, personal data masked"),
+            **_errors(401, 403, 404, 503),
+        },
     },
     ("/v1/packages/{package_id}", "put"): {
         "tags": ["market"],
         "parameters": [_path_id("package_id", "the listing")],
         "requestBody": {"required": True, "content": {JSON: {"schema": _ref("Package")}}},
-        "responses": {"200": _json(_ref("PackageRecord"), "updated"), "201": _json(_ref("PackageRecord"), "created"),
-                      **_errors(400, 401, 403, 404, 413, 415, 422, 503)},
+        "responses": {
+            "200": _json(_ref("PackageRecord"), "updated"),
+            "201": _json(_ref("PackageRecord"), "created"),
+            **_errors(400, 401, 403, 404, 413, 415, 422, 503),
+        },
     },
     ("/v1/investors/{investor_id}", "put"): {
         "tags": ["market"],
         "parameters": [_path_id("investor_id", "the investor")],
         "requestBody": {"required": True, "content": {JSON: {"schema": _ref("Investor")}}},
-        "responses": {"200": _json(_ref("InvestorRecord"), "updated"), "201": _json(_ref("InvestorRecord"), "created"),
-                      **_errors(400, 401, 403, 404, 413, 415, 422, 503)},
+        "responses": {
+            "200": _json(_ref("InvestorRecord"), "updated"),
+            "201": _json(_ref("InvestorRecord"), "created"),
+            **_errors(400, 401, 403, 404, 413, 415, 422, 503),
+        },
     },
     ("/v1/events", "post"): {
         "tags": ["events"],
-        "requestBody": {"required": True, "content": {JSON: {"schema": {"oneOf": [_ref("Event"), _ref("EventBatch")]}}}},
-        "responses": {"201": _json(_ref("EventResult"), "stored (some or all were new)"),
-                      "200": _json(_ref("EventResult"), "every event was already stored"),
-                      **_errors(400, 401, 403, 413, 415, 422, 503)},
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": {"oneOf": [_ref("Event"), _ref("EventBatch")]}}},
+        },
+        "responses": {
+            "201": _json(_ref("EventResult"), "stored (some or all were new)"),
+            "200": _json(_ref("EventResult"), "every event was already stored"),
+            **_errors(400, 401, 403, 413, 415, 422, 503),
+        },
     },
     ("/v1/rules", "get"): {
         "tags": ["rules"],
@@ -386,41 +457,76 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/v1/rules", "put"): {
         "tags": ["rules"],
-        "parameters": [{"name": "why", "in": "query", "required": False, "schema": {"type": "string"},
-                        "description": "the reason, when the body is YAML text"}],
-        "requestBody": {"required": True, "content": {
-            JSON: {"schema": _ref("RuleChange")},
-            "application/yaml": {"schema": {"type": "string"}},
-        }},
-        "responses": {"200": _json(_ref("RuleSetVersion"), "the new active version"),
-                      **_errors(400, 401, 403, 409, 413, 415, 422, 503)},
+        "parameters": [
+            {
+                "name": "why",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "the reason, when the body is YAML text",
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {"schema": _ref("RuleChange")},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        },
+        "responses": {
+            "200": _json(_ref("RuleSetVersion"), "the new active version"),
+            **_errors(400, 401, 403, 409, 413, 415, 422, 503),
+        },
     },
     ("/v1/rules/history", "get"): {
         "tags": ["rules"],
-        "responses": {"200": _json(_ref("RuleHistory"), "every version, newest first"), **_errors(401, 403, 503)},
+        "responses": {
+            "200": _json(_ref("RuleHistory"), "every version, newest first"),
+            **_errors(401, 403, 503),
+        },
     },
     ("/v1/rules/preview", "post"): {
         "tags": ["rules"],
-        "requestBody": {"required": True, "content": {
-            JSON: {"schema": {"type": "object", "required": ["document"], "properties": {
-                "document": {"oneOf": [{"type": "object"}, {"type": "string"}]},
-                "investors": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-                "k": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                "offline": {"type": "boolean", "default": False,
-                            "description": "also replay the evaluation split (refits the model: slow)"},
-            }, "additionalProperties": False}},
-        }},
-        "responses": {"200": _json(_ref("RulePreview"), "what the change would do"),
-                      **_errors(400, 401, 403, 413, 415, 422, 503)},
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["document"],
+                        "properties": {
+                            "document": {"oneOf": [{"type": "object"}, {"type": "string"}]},
+                            "investors": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+                            "k": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                            "offline": {
+                                "type": "boolean",
+                                "default": False,
+                                "description": "also replay the evaluation split (refits the model: slow)",
+                            },
+                        },
+                        "additionalProperties": False,
+                    }
+                },
+            },
+        },
+        "responses": {
+            "200": _json(_ref("RulePreview"), "what the change would do"),
+            **_errors(400, 401, 403, 413, 415, 422, 503),
+        },
     },
     ("/v1/models", "get"): {
         "tags": ["models"],
-        "responses": {"200": _json(_ref("ModelList"), "every version, newest first"), **_errors(401, 403, 503)},
+        "responses": {
+            "200": _json(_ref("ModelList"), "every version, newest first"),
+            **_errors(401, 403, 503),
+        },
     },
     ("/v1/models/{version}/activate", "post"): {
         "tags": ["models"],
         "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": _json(_ref("Activation"), "active and served"),
-                      **_errors(401, 403, 404, 409, 422, 503)},
+        "responses": {
+            "200": _json(_ref("Activation"), "active and served"),
+            **_errors(401, 403, 404, 409, 422, 503),
+        },
     },
 }

@@ -61,5 +61,9 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _bad(name: str, message: str) -> ProblemError:
-    return ProblemError(400, f"query parameter {name} {message}", "invalid-parameter",
-                        errors=[{"field": name, "path": f"?{name}", "message": message}])
+    return ProblemError(
+        400,
+        f"query parameter {name} {message}",
+        "invalid-parameter",
+        errors=[{"field": name, "path": f"?{name}", "message": message}],
+    )

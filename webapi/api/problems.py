@@ -10,8 +10,8 @@ and answered without a traceback.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -164,7 +164,11 @@ def _http_detail(status: int, error: HTTPException) -> str:
         return f"{request.method} is not allowed on {request.path}"
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return f"the request body exceeds the limit of {limit} bytes" if limit else "the request body is too large"
+        return (
+            f"the request body exceeds the limit of {limit} bytes"
+            if limit
+            else "the request body is too large"
+        )
     return error.description or _title(status)
 
 
@@ -186,7 +190,9 @@ def _from_market_file(error: MarketFileError) -> Response:
 def _from_rule_document(error: RuleDocumentError) -> Response:
     errors = [_rule_problem(problem) for problem in error.problems]
     noun = "problem" if len(errors) == 1 else "problems"
-    return problem_response(422, f"the rule-set document was refused, {len(errors)} {noun}", "invalid-rule-set", errors)
+    return problem_response(
+        422, f"the rule-set document was refused, {len(errors)} {noun}", "invalid-rule-set", errors
+    )
 
 
 def _rule_problem(problem: str) -> dict[str, Any]:
@@ -202,7 +208,9 @@ def _no_model(error: Exception) -> Response:
 
 def _database_down(error: OperationalError) -> Response:
     logger.warning("database unavailable: %s", error.orig if error.orig is not None else error)
-    return problem_response(503, "the database is unavailable", "database-unavailable", headers={"Retry-After": "5"})
+    return problem_response(
+        503, "the database is unavailable", "database-unavailable", headers={"Retry-After": "5"}
+    )
 
 
 def _conflict(error: IntegrityError) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ def frame_records(frame: pd.DataFrame, fields: tuple[Field, ...]) -> list[dict[s
 
 def utc_text(instant: datetime) -> str:
     """A naive-UTC instant as ISO 8601 with its offset."""
-    return instant.replace(tzinfo=timezone.utc).isoformat()
+    return instant.replace(tzinfo=UTC).isoformat()
 
 
 def _value(spec: Field, value: Any) -> Any:
@@ -40,7 +40,7 @@ def _value(spec: Field, value: Any) -> Any:
     if spec.kind in ("date", "timestamp"):
         instant = pd.Timestamp(value).to_pydatetime()
         if spec.kind == "date":
-            return instant.replace(tzinfo=timezone.utc).astimezone(_MARKET_ZONE).date().isoformat()
+            return instant.replace(tzinfo=UTC).astimezone(_MARKET_ZONE).date().isoformat()
         return utc_text(instant)
     if spec.kind == "list":
         return [item for item in str(value).split(LIST_SEPARATOR) if item]

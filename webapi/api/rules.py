@@ -14,8 +14,8 @@ from flask import Blueprint, request
 from data.api_keys import OPERATOR
 from data.market_frames import load_market
 from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
-from matching.rule_document import RuleDocumentError, parse_rule_document
 from matching.preview import preview_rules
+from matching.rule_document import RuleDocumentError, parse_rule_document
 from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.api.auth import current_caller, require
 from webapi.api.context import engine, serving_state
@@ -63,7 +63,9 @@ def put_rules() -> dict:
         try:
             version = apply_rules(connection, document, author, why, utc_now())
         except RuleSetAuditError as error:
-            raise ProblemError(422, str(error), errors=[{"field": "why", "path": "/why", "message": str(error)}]) from None
+            raise ProblemError(
+                422, str(error), errors=[{"field": "why", "path": "/why", "message": str(error)}]
+            ) from None
     serving_state().use_rules(version.version, parse_rule_document(version.document))
     return version.to_json()
 
@@ -73,12 +75,18 @@ def _document_and_why() -> tuple[Any, str]:
     if is_json_request():
         body = json_body()
         if not isinstance(body, dict) or "document" not in body:
-            raise ProblemError(422, 'send {"document": <rules as an object or YAML/JSON text>, "why": "..."}',
-                               errors=[{"field": "document", "path": "/document", "message": "missing"}])
+            raise ProblemError(
+                422,
+                'send {"document": <rules as an object or YAML/JSON text>, "why": "..."}',
+                errors=[{"field": "document", "path": "/document", "message": "missing"}],
+            )
         extra = sorted(set(body) - {"document", "why"})
         if extra:
-            raise ProblemError(422, "unknown fields in the request body",
-                               errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra])
+            raise ProblemError(
+                422,
+                "unknown fields in the request body",
+                errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra],
+            )
         document, why = body["document"], body.get("why")
         if not isinstance(document, dict | str):
             raise RuleDocumentError(["(document): must be a mapping of rules or its YAML/JSON text"])
@@ -89,7 +97,9 @@ def _document_and_why() -> tuple[Any, str]:
             raise ProblemError(400, "the YAML body is not UTF-8", "malformed-yaml") from None
         why = request.args.get("why")
     else:
-        raise ProblemError(415, "send the rule set as application/json ({document, why}) or application/yaml (?why=)")
+        raise ProblemError(
+            415, "send the rule set as application/json ({document, why}) or application/yaml (?why=)"
+        )
     if not isinstance(why, str) or not why.strip() or "\x00" in why:
         message = "say why the rules change (a non-empty text)"
         raise ProblemError(422, message, errors=[{"field": "why", "path": "/why", "message": message}])
@@ -108,18 +118,27 @@ def preview() -> dict:
     """
     body = json_body()
     if not isinstance(body, dict) or "document" not in body:
-        raise ProblemError(422, 'send {"document": <rules as an object or YAML/JSON text>}',
-                           errors=[{"field": "document", "path": "/document", "message": "missing"}])
+        raise ProblemError(
+            422,
+            'send {"document": <rules as an object or YAML/JSON text>}',
+            errors=[{"field": "document", "path": "/document", "message": "missing"}],
+        )
     extra = sorted(set(body) - PREVIEW_FIELDS)
     if extra:
-        raise ProblemError(422, "unknown fields in the request body",
-                           errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra])
+        raise ProblemError(
+            422,
+            "unknown fields in the request body",
+            errors=[{"field": name, "path": f"/{name}", "message": "unknown field"} for name in extra],
+        )
     sample = _bounded(body, "investors", *PREVIEW_BOUNDS["investors"])
     k = _bounded(body, "k", *PREVIEW_BOUNDS["k"])
     offline = body.get("offline", False)
     if not isinstance(offline, bool):
-        raise ProblemError(422, "offline must be true or false",
-                           errors=[{"field": "offline", "path": "/offline", "message": "must be true or false"}])
+        raise ProblemError(
+            422,
+            "offline must be true or false",
+            errors=[{"field": "offline", "path": "/offline", "message": "must be true or false"}],
+        )
     document = body["document"]
     if not isinstance(document, dict | str):
         raise RuleDocumentError(["(document): must be a mapping of rules or its YAML/JSON text"])
@@ -132,7 +151,9 @@ def preview() -> dict:
         active_version, active = active_rules(connection)
     model = load_artifact(version)
     market = load_market(store)
-    result = preview_rules(market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline)
+    result = preview_rules(
+        market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline
+    )
     return {"model_version": version.version, "active_rule_version": active_version, **result.to_json()}
 
 
@@ -145,5 +166,7 @@ def _bounded(body: dict, name: str, default: int, low: int, high: int) -> int:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         message = f"must be an integer from {low} to {high}"
-        raise ProblemError(422, f"{name} {message}", errors=[{"field": name, "path": f"/{name}", "message": message}])
+        raise ProblemError(
+            422, f"{name} {message}", errors=[{"field": name, "path": f"/{name}", "message": message}]
+        )
     return value

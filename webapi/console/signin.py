@@ -1,0 +1,168 @@
+"""Signing operators in and out, and the two checks every console request passes.
+
+An operator signs in with an operator API key, the same key the JSON API takes. The session
+cookie (signed with the app's ``SECRET_KEY``, see ``webapi.console.secret``) then holds the
+key's public id, never its secret: a copied cookie does not reveal a key that works on the API.
+On every request the key is looked up again (through the API's short key cache), so revoking
+it, or a sign-in older than ``CONSOLE_SESSION_HOURS`` (default 12), signs the operator out.
+
+Every POST must carry the session's CSRF token in its ``csrf_token`` field. The cookie is sent
+with any request the browser makes to this site, including one a foreign page triggers; the
+token is only in the console's own forms, so such a request is refused.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from data.api_keys import OPERATOR, ApiKey, secret_matches, split_key
+from webapi.api.auth import AUTH_EXTENSION, Caller
+from webapi.console.blueprint import bp
+
+CSRF_FIELD = "csrf_token"
+DEFAULT_SESSION_HOURS = 12.0
+#: Pages reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+NO_SECRET_KEY = (
+    "The console cannot sign anyone in: set ASSETMATCH_SECRET_KEY, or make the instance folder writable "
+    "so a key can be kept there."
+)
+
+
+class SignInRefused(Exception):
+    """Why a key may not sign in, and the HTTP status of the page that says so."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def csrf_token() -> str:
+    """This session's token, made on first use (the login form needs one before any sign-in)."""
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def operator() -> Caller:
+    """The signed-in operator of this request (set by the guard)."""
+    return g.console_operator
+
+
+@bp.app_template_global("csrf_token")
+def _csrf_token_global() -> str:
+    return csrf_token()
+
+
+@bp.before_request
+def guard() -> Response | tuple[str, int] | None:
+    """CSRF on every POST, then a signed-in operator on every page but the login page."""
+    if not current_app.secret_key and request.endpoint != "console.static":
+        return render_template("console/error.html", status=503, message=NO_SECRET_KEY), 503
+    if request.method == "POST" and not _csrf_ok():
+        return render_template(
+            "console/error.html",
+            status=400,
+            message="This form has expired or did not come from the console. Reload the page and try again.",
+        ), 400
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    caller = _signed_in()
+    if caller is None:
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    g.console_operator = caller
+    return None
+
+
+def _csrf_ok() -> bool:
+    expected = session.get(CSRF_FIELD)
+    presented = request.form.get(CSRF_FIELD, "")
+    return bool(expected) and hmac.compare_digest(str(expected), presented)
+
+
+def _signed_in() -> Caller | None:
+    """The operator of the session, or None (the session is cleared when it no longer holds)."""
+    key_id = session.get("key_id")
+    if not key_id:
+        return None
+    hours = float(current_app.config.get("CONSOLE_SESSION_HOURS", DEFAULT_SESSION_HOURS))
+    if time.time() - float(session.get("signed_in_at", 0)) > hours * 3600:
+        _sign_out("Your sign-in has expired. Sign in again.")
+        return None
+    key = current_app.extensions[AUTH_EXTENSION].get(key_id)
+    if key is None or not key.active or key.role != OPERATOR:
+        _sign_out("Your API key was revoked or is no longer an operator key. Sign in with an operator key.")
+        return None
+    return Caller(key.key_id, key.role, key.investor_id, key.label)
+
+
+def _sign_out(message: str) -> None:
+    session.clear()
+    flash(message, "error")
+
+
+def check_key(presented: str) -> ApiKey:
+    """The stored operator key ``presented`` is, or ``SignInRefused`` saying why not."""
+    parts = split_key(presented.strip())
+    if parts is None:
+        raise SignInRefused("That is not an AssetMatch API key: keys read am_<key id>_<secret>.", 401)
+    key_id, secret = parts
+    key = current_app.extensions[AUTH_EXTENSION].get(key_id)
+    if key is None or not secret_matches(key, secret):
+        raise SignInRefused("The API key is not valid.", 401)
+    if not key.active:
+        raise SignInRefused(f"API key {key_id} was revoked.", 401)
+    if key.role != OPERATOR:
+        raise SignInRefused(
+            f"A {key.role} key cannot sign in to the operator console: sign in with an operator key.", 403
+        )
+    return key
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """The sign-in form; a valid operator key starts a fresh session."""
+    target = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("console/login.html", next=target)
+    try:
+        key = check_key(request.form.get("api_key", ""))
+    except SignInRefused as refused:
+        return render_template("console/login.html", next=target, error=refused.message), refused.status
+    session.clear()  # a new session, and a new CSRF token, for the signed-in operator
+    session["key_id"] = key.key_id
+    session["signed_in_at"] = time.time()
+    csrf_token()
+    return redirect(target or url_for("console.rules_page"), 303)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    flash("Signed out.", "info")
+    return redirect(url_for("console.login"), 303)
+
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("console.rules_page"))
+
+
+def _safe_next(value: str | None) -> str | None:
+    """Only a console path on this site: never another host (an open redirect)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/console/") or value.startswith("//"):
+        return None
+    if value.startswith(url_for("console.login")):
+        return None
+    return value
