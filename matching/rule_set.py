@@ -38,6 +38,8 @@ class TicketFit:
 
     ``strict``: reserve within [min, max] ticket and at most capital; ``tolerance``: the same with
     the bounds widened by ``tolerance`` (0.5 → from min/1.5 up to max·1.5); ``off``: no check.
+    The range is the profile's ticket band (``ticket_low_cny``..``ticket_high_cny``: the stated
+    range blended with the tickets the investor actually acted on).
     """
 
     mode: TicketFitMode = "tolerance"

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matching.audience import Audience
-from matching.catalogue import Catalogue, epoch_days
+from matching.catalogue import Catalogue, days_column, epoch_days
 from matching.columns import Columns
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from matching.market_rules import NEVER_AGAIN_EVENTS
@@ -179,7 +179,7 @@ class MarketState:
                 self.never_by_package[package_id][investor_id] = kind
         shown = events[events["event_type"] == "impression"]
         if len(shown):
-            days = np.floor(shown["occurred_at"].map(epoch_days).to_numpy(dtype=np.float64))
+            days = np.floor(days_column(shown["occurred_at"]))
             today = shown[days == self.impression_day]
             rows = self.model.package_ids.rows_or_missing(today["package_id"].tolist())
             counted = []

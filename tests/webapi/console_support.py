@@ -1,4 +1,4 @@
-"""Helpers of the console tests: signing in and posting forms the way the console's pages do."""
+"""Shared steps of the console tests: signing in and posting forms the way the console's pages do."""
 
 from __future__ import annotations
 
@@ -55,4 +55,7 @@ def list_items(response: TestResponse, element_id: str) -> list[str]:
     html = response.get_data(as_text=True)
     match = re.search(rf'<ul id="{element_id}"[^>]*>(.*?)</ul>', html, flags=re.S)
     assert match, f"no list {element_id} on the page"
-    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in re.findall(r"<li>(.*?)</li>", match.group(1), flags=re.S)]
+    return [
+        " ".join(unescape(re.sub(r"<[^>]+>", " ", item)).split())
+        for item in re.findall(r"<li>(.*?)</li>", match.group(1), flags=re.S)
+    ]

@@ -33,7 +33,9 @@ def test_a_damaged_key_file_is_refused(tmp_path: Path) -> None:
 
 
 def _app(tmp_path: Path, **config: object):  # type: ignore[no-untyped-def]
-    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}", "INSTANCE_PATH": str(tmp_path), **config})
+    return create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}", "INSTANCE_PATH": str(tmp_path), **config}
+    )
 
 
 def test_a_configured_key_wins_and_no_file_is_written(tmp_path: Path) -> None:

@@ -11,7 +11,12 @@ from tests.webapi.conftest import AS_OF, Keys, ServedMarket
 from tests.webapi.console_support import page_text, post_form, sign_in, signed_in_client
 
 PAGES = ("/console/rules", "/console/models", "/console/exposure", "/console/exposure/PKG0000001")
-FORMS = ("/console/rules/validate", "/console/rules/preview", "/console/rules/apply", "/console/models/B/activate")
+FORMS = (
+    "/console/rules/validate",
+    "/console/rules/preview",
+    "/console/rules/apply",
+    "/console/models/B/activate",
+)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -45,8 +50,16 @@ def test_after_sign_in_only_console_pages_are_redirected_to(app: Flask, keys: Ke
 @pytest.mark.parametrize(
     ("which", "status", "message"),
     [
-        ("platform", 403, "A platform key cannot sign in to the operator console: sign in with an operator key."),
-        ("investor", 403, "A investor key cannot sign in to the operator console: sign in with an operator key."),
+        (
+            "platform",
+            403,
+            "A platform key cannot sign in to the operator console: sign in with an operator key.",
+        ),
+        (
+            "investor",
+            403,
+            "A investor key cannot sign in to the operator console: sign in with an operator key.",
+        ),
         ("revoked", 401, "was revoked."),
     ],
 )
@@ -62,7 +75,10 @@ def test_keys_of_other_roles_and_revoked_keys_are_refused_with_a_clear_message(
 
 @pytest.mark.parametrize(
     ("presented", "message"),
-    [("not a key", "That is not an AssetMatch API key"), ("am_nosuchkey_secret", "The API key is not valid.")],
+    [
+        ("not a key", "That is not an AssetMatch API key"),
+        ("am_nosuchkey_secret", "The API key is not valid."),
+    ],
 )
 def test_a_wrong_key_is_refused(app: Flask, presented: str, message: str) -> None:
     response = sign_in(app.test_client(), presented)
@@ -143,7 +159,9 @@ def test_an_old_sign_in_expires(served_market: ServedMarket, keys: Keys) -> None
     app.extensions["assetmatch.engine"].dispose()
 
 
-def test_every_process_of_an_instance_accepts_the_same_session(served_market: ServedMarket, keys: Keys) -> None:
+def test_every_process_of_an_instance_accepts_the_same_session(
+    served_market: ServedMarket, keys: Keys
+) -> None:
     first, second = served_market.app(), served_market.app()
     assert first.secret_key and first.secret_key == second.secret_key
     client = signed_in_client(first.test_client, keys.operator)

@@ -69,7 +69,9 @@ def _error_page(status: int, message: str) -> tuple[str, int]:
 def _http_error(error: HTTPException) -> tuple[str, int]:
     status = error.code or 500
     if status == 404:
-        return _error_page(404, "There is nothing here. It may have been removed, or the address is mistyped.")
+        return _error_page(
+            404, "There is nothing here. It may have been removed, or the address is mistyped."
+        )
     return _error_page(status, error.description or "The request could not be handled.")
 
 

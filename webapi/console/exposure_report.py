@@ -48,7 +48,9 @@ class Delivery:
     model_version: str | None = None
     rule_version: int | None = None
 
-    def add(self, rank: int, at: datetime | None, model_version: str | None, rule_version: int | None) -> None:
+    def add(
+        self, rank: int, at: datetime | None, model_version: str | None, rule_version: int | None
+    ) -> None:
         self.rank = min(self.rank, rank)
         self.times += 1
         if at is not None and (self.last_at is None or at >= self.last_at):
@@ -117,7 +119,11 @@ def served_exposures(connection: Connection, now: datetime, days: int) -> Exposu
     frame = served_lists(connection, since=since)
     frame = frame[frame["kind"] == RECOMMENDATIONS]
     for investor_id, at, model_version, rule_version, items in zip(
-        frame["subject_id"], frame["served_at"], frame["model_version"], frame["rule_version"], frame["items"],
+        frame["subject_id"],
+        frame["served_at"],
+        frame["model_version"],
+        frame["rule_version"],
+        frame["items"],
         strict=True,
     ):
         version = None if rule_version is None or rule_version != rule_version else int(rule_version)

@@ -21,8 +21,15 @@ from webapi.api.problems import ProblemError
 from webapi.console.blueprint import bp
 from webapi.console.chart import line_chart
 
-#: Metrics shown first, in this order (the promotion gate's two lead); any others follow by name.
-PREFERRED_METRICS = ("ndcg@10", "buyer_recall@50", "precision@10", "recall@10", "hit_rate@10", "buyer_recall@20")
+#: Metrics shown first, in this order (the promotion gate's two come first); any others follow by name.
+PREFERRED_METRICS = (
+    "ndcg@10",
+    "buyer_recall@50",
+    "precision@10",
+    "recall@10",
+    "hit_rate@10",
+    "buyer_recall@20",
+)
 CHART_LINES = 8
 
 
@@ -90,8 +97,5 @@ def activate(version: str) -> Response:
     except ProblemError as error:
         flash(f"Model {version} was not activated: {error.detail}", "error")
     else:
-        flash(
-            f"Model {version} is active; this process serves it now and every other within its poll interval.",
-            "success",
-        )
+        flash(f"Model {version} is active; other processes swap to it within their poll interval.", "success")
     return redirect(url_for("console.models_page"), 303)

@@ -73,10 +73,21 @@ def investor_diffs(lists: list[Mapping[str, Any]], titles: Mapping[str, str]) ->
     """Each changed list of a preview's ``sample.lists`` as entries in list order."""
     diffs = []
     for change in lists:
-        entries = [DiffEntry(ENTERED, item["id"], titles.get(item["id"]), None, item["rank"]) for item in change["in"]]
-        entries += [DiffEntry(LEFT, item["id"], titles.get(item["id"]), item["rank"], None) for item in change["out"]]
+        entries = [
+            DiffEntry(ENTERED, item["id"], titles.get(item["id"]), None, item["rank"])
+            for item in change["in"]
+        ]
         entries += [
-            DiffEntry(UP if item["to"] < item["from"] else DOWN, item["id"], titles.get(item["id"]), item["from"], item["to"])
+            DiffEntry(LEFT, item["id"], titles.get(item["id"]), item["rank"], None) for item in change["out"]
+        ]
+        entries += [
+            DiffEntry(
+                UP if item["to"] < item["from"] else DOWN,
+                item["id"],
+                titles.get(item["id"]),
+                item["from"],
+                item["to"],
+            )
             for item in change["moved"]
         ]
         diffs.append(InvestorDiff(change["investor_id"], sorted(entries, key=lambda entry: entry.sort_key)))
@@ -128,5 +139,8 @@ def preview_view(preview: Mapping[str, Any], titles: Mapping[str, str]) -> Previ
 def previewed_package_ids(preview: Mapping[str, Any]) -> set[str]:
     """Every listing a preview's diff names (to look their titles up)."""
     return {
-        item["id"] for change in preview["sample"]["lists"] for part in ("in", "out", "moved") for item in change[part]
+        item["id"]
+        for change in preview["sample"]["lists"]
+        for part in ("in", "out", "moved")
+        for item in change[part]
     }

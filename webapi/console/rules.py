@@ -96,7 +96,9 @@ def preview() -> tuple[str, int]:
     )
     document = {"model_version": version.version, "active_rule_version": active_version, **result.to_json()}
     with store.connect() as connection:
-        titles = {p: s.title for p, s in package_summaries(connection, previewed_package_ids(document)).items()}
+        titles = {
+            p: s.title for p, s in package_summaries(connection, previewed_package_ids(document)).items()
+        }
     return _page(text, preview=preview_view(document, titles), form=options), 200
 
 
@@ -173,7 +175,11 @@ def _page(
     snapshot = state.snapshot
     versions = [{**version.to_json(), "changes": changes} for version, changes in history]
     versions.append({**defaults_json(), "status": "retired" if history else "active", "changes": []})
-    options = form or {"sample": SAMPLE[0], "k": TOP_K[0], "offline": True}
+    if form is None:  # keep what the operator set in the preview options across the other actions
+        form = {"offline": True}
+        if request.method == "POST":
+            form = {name: value for name, value in _preview_options().items() if name != "problems"}
+    options = {"sample": SAMPLE[0], "k": TOP_K[0], **form}
     return render_template(
         "console/rules.html",
         active=active,

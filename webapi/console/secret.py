@@ -24,7 +24,9 @@ class SecretKeyFileError(RuntimeError):
     """The instance's secret key file exists but cannot be used."""
 
     def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"the session secret key file {path} {problem}; delete it or set ASSETMATCH_SECRET_KEY")
+        super().__init__(
+            f"the session secret key file {path} {problem}; delete it or set ASSETMATCH_SECRET_KEY"
+        )
 
 
 def install_secret_key(app: Flask) -> None:
