@@ -44,7 +44,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -102,21 +101,35 @@ class Instance:
 
 def assetmatch(instance_path: Path, database_url: str, *args: str) -> str:
     """Run one ``assetmatch`` command on the instance; its standard output."""
-    env = {**os.environ, "ASSETMATCH_INSTANCE_PATH": str(instance_path), "ASSETMATCH_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "ASSETMATCH_INSTANCE_PATH": str(instance_path),
+        "ASSETMATCH_DATABASE_URL": database_url,
+    }
     started = time.perf_counter()
     done = subprocess.run([str(BIN / "assetmatch"), *args], env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode not in (0, 3):  # 3: train kept its version out of service (handled below)
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"assetmatch {' '.join(args)} failed with exit code {done.returncode}")
-    print(f"  assetmatch {args[0]} {args[1] if len(args) > 1 else ''}: {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
+    print(
+        f"  assetmatch {args[0]} {args[1] if len(args) > 1 else ''}: {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
     return done.stdout
 
 
-def build_instance(cache: Path, investors: int, packages: int, live: int, seed: int, database_url: str | None) -> Instance:
+def build_instance(
+    cache: Path, investors: int, packages: int, live: int, seed: int, database_url: str | None
+) -> Instance:
     """The cached instance for these sizes, built first if missing (generate, import, put on sale, train)."""
-    params = {"investors": investors, "packages": packages, "live": live, "seed": seed, "end": MARKET_END.isoformat(),
-              "database_url": database_url}
+    params = {
+        "investors": investors,
+        "packages": packages,
+        "live": live,
+        "seed": seed,
+        "end": MARKET_END.isoformat(),
+        "database_url": database_url,
+    }
     manifest_path = cache / "manifest.json"
     now = MARKET_END - timedelta(hours=MARKET_TIMEZONE_HOURS)
     if manifest_path.is_file():
@@ -124,9 +137,13 @@ def build_instance(cache: Path, investors: int, packages: int, live: int, seed: 
         if manifest["params"] == params:
             print(f"reusing the instance in {cache} (built {manifest['built_at']})", file=sys.stderr)
             return Instance(cache, manifest["database_url"], now, manifest["key"])
-        raise SystemExit(f"{cache} holds an instance of other sizes ({manifest['params']}): remove it or pass --cache")
+        raise SystemExit(
+            f"{cache} holds an instance of other sizes ({manifest['params']}): remove it or pass --cache"
+        )
     if cache.exists() and any(cache.iterdir()):
-        raise SystemExit(f"{cache} exists without a complete instance (an interrupted build?): remove it first")
+        raise SystemExit(
+            f"{cache} exists without a complete instance (an interrupted build?): remove it first"
+        )
     cache.mkdir(parents=True, exist_ok=True)
     instance_path = cache / "instance"
     instance_path.mkdir()
@@ -134,8 +151,21 @@ def build_instance(cache: Path, investors: int, packages: int, live: int, seed: 
     print(f"building the instance in {cache} (once)", file=sys.stderr)
     assetmatch(instance_path, url, "db", "upgrade")
     market = cache / "market"
-    assetmatch(instance_path, url, "generate", "--out", str(market), "--investors", str(investors),
-               "--packages", str(packages), "--seed", str(seed), "--end", MARKET_END.strftime("%Y-%m-%d"))
+    assetmatch(
+        instance_path,
+        url,
+        "generate",
+        "--out",
+        str(market),
+        "--investors",
+        str(investors),
+        "--packages",
+        str(packages),
+        "--seed",
+        str(seed),
+        "--end",
+        MARKET_END.strftime("%Y-%m-%d"),
+    )
     assetmatch(instance_path, url, "import", str(market))
     on_sale = put_on_sale(url, live, now)
     print(f"  {on_sale:,} packages live at {now:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
@@ -145,8 +175,12 @@ def build_instance(cache: Path, investors: int, packages: int, live: int, seed: 
         assetmatch(instance_path, url, "models", "activate", newest)
     print("  " + out.strip().replace("\n", "\n  "), file=sys.stderr)
     key = assetmatch(instance_path, url, "keys", "create", "--role", "platform", "--label", "load benchmark")
-    manifest = {"params": params, "database_url": url, "key": key.strip().splitlines()[-1],
-                "built_at": datetime.now().isoformat(timespec="seconds")}
+    manifest = {
+        "params": params,
+        "database_url": url,
+        "key": key.strip().splitlines()[-1],
+        "built_at": datetime.now().isoformat(timespec="seconds"),
+    }
     manifest_path.write_text(json.dumps(manifest, indent=2))
     return Instance(cache, url, now, manifest["key"])
 
@@ -166,23 +200,33 @@ def put_on_sale(database_url: str, live: int, now: datetime) -> int:
     is_live = packages_table.c.status.in_(sorted(LIVE_STATUSES)) & (packages_table.c.closes_at > now)
     with engine.begin() as connection:
         already = connection.execute(
-            select(func.count()).select_from(packages_table).where(is_live & (packages_table.c.listed_at <= now))
+            select(func.count())
+            .select_from(packages_table)
+            .where(is_live & (packages_table.c.listed_at <= now))
         ).scalar_one()
-        reopen = connection.execute(
-            select(packages_table.c.package_id)
-            .where(~is_live & (packages_table.c.listed_at <= now))
-            .order_by(packages_table.c.listed_at.desc())
-            .limit(max(0, live - already))
-        ).scalars().all()
+        reopen = (
+            connection.execute(
+                select(packages_table.c.package_id)
+                .where(~is_live & (packages_table.c.listed_at <= now))
+                .order_by(packages_table.c.listed_at.desc())
+                .limit(max(0, live - already))
+            )
+            .scalars()
+            .all()
+        )
         rng = np.random.default_rng(0)
         for start in range(0, len(reopen), 1000):
             chunk = reopen[start : start + 1000]
             closes = now + timedelta(days=float(rng.uniform(14, 84)))
             connection.execute(
-                update(packages_table).where(packages_table.c.package_id.in_(chunk)).values(status="active", closes_at=closes)
+                update(packages_table)
+                .where(packages_table.c.package_id.in_(chunk))
+                .values(status="active", closes_at=closes)
             )
         total = connection.execute(
-            select(func.count()).select_from(packages_table).where(is_live & (packages_table.c.listed_at <= now))
+            select(func.count())
+            .select_from(packages_table)
+            .where(is_live & (packages_table.c.listed_at <= now))
         ).scalar_one()
     engine.dispose()
     return int(total)
@@ -191,8 +235,11 @@ def put_on_sale(database_url: str, live: int, now: datetime) -> int:
 def market_ids(instance: Instance) -> tuple[list[str], list[str]]:
     """Every investor id, and the ids of the live packages."""
     engine = create_store_engine(instance.database_url)
-    is_live = (packages_table.c.status.in_(sorted(LIVE_STATUSES)) & (packages_table.c.closes_at > instance.now)
-               & (packages_table.c.listed_at <= instance.now))
+    is_live = (
+        packages_table.c.status.in_(sorted(LIVE_STATUSES))
+        & (packages_table.c.closes_at > instance.now)
+        & (packages_table.c.listed_at <= instance.now)
+    )
     with engine.connect() as connection:
         investors = connection.execute(select(investors_table.c.investor_id)).scalars().all()
         packages = connection.execute(select(packages_table.c.package_id).where(is_live)).scalars().all()
@@ -203,23 +250,44 @@ def market_ids(instance: Instance) -> tuple[list[str], list[str]]:
 def delete_posted_events(instance: Instance) -> int:
     engine = create_store_engine(instance.database_url)
     with engine.begin() as connection:
-        deleted = connection.execute(delete(events_table).where(events_table.c.event_id.like(f"{EVENT_PREFIX}%")))
+        deleted = connection.execute(
+            delete(events_table).where(events_table.c.event_id.like(f"{EVENT_PREFIX}%"))
+        )
     engine.dispose()
     return int(deleted.rowcount or 0)
 
 
 # ---------------------------------------------------------------------------------- the servers
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by the worker processes of gunicorn ``master``."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == master:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gunicorn(args: list[str], env: dict[str, str], port: int, ready_path: str, workers_ready: int) -> Iterator[None]:
+def gunicorn(
+    args: list[str], env: dict[str, str], port: int, ready_path: str, workers_ready: int
+) -> Iterator[int]:
     """Run gunicorn until the block ends; wait until ``workers_ready`` workers answer ``ready_path``."""
     metrics_dir = tempfile.mkdtemp(prefix="assetmatch-load-metrics-")
-    env = {**env, "PROMETHEUS_MULTIPROC_DIR": metrics_dir, "GUNICORN_BIND": f"{HOST}:{port}",
-           "GUNICORN_WORKERS": "2"}
+    env = {
+        **env,
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        "GUNICORN_BIND": f"{HOST}:{port}",
+        "GUNICORN_WORKERS": "2",
+    }
     log = tempfile.NamedTemporaryFile(prefix="assetmatch-load-gunicorn-", suffix=".log", delete=False)
     server = subprocess.Popen([str(BIN / "gunicorn"), *args], env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
         _wait_ready(server, port, ready_path, workers_ready, Path(log.name))
-        yield
+        yield server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -232,7 +300,9 @@ def gunicorn(args: list[str], env: dict[str, str], port: int, ready_path: str, w
         os.unlink(log.name)
 
 
-def _wait_ready(server: subprocess.Popen, port: int, path: str, workers: int, log: Path, limit: float = 900) -> None:
+def _wait_ready(
+    server: subprocess.Popen, port: int, path: str, workers: int, log: Path, limit: float = 900
+) -> None:
     started = time.monotonic()
     while time.monotonic() - started < limit:
         if server.poll() is not None:
@@ -240,13 +310,21 @@ def _wait_ready(server: subprocess.Popen, port: int, path: str, workers: int, lo
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=5) as response:
                 text = response.read().decode()
-            if workers == 0 or sum(
-                1 for line in text.splitlines()
-                if line.startswith("assetmatch_active_model_info{") and float(line.rsplit(" ", 1)[1]) == 1.0
-            ) >= workers:
-                print(f"  server on port {port} ready after {time.monotonic() - started:.0f} s", file=sys.stderr)
+            if (
+                workers == 0
+                or sum(
+                    1
+                    for line in text.splitlines()
+                    if line.startswith("assetmatch_active_model_info{")
+                    and float(line.rsplit(" ", 1)[1]) == 1.0
+                )
+                >= workers
+            ):
+                print(
+                    f"  server on port {port} ready after {time.monotonic() - started:.0f} s", file=sys.stderr
+                )
                 return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, socket.timeout):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(1)
     raise SystemExit(f"the server on port {port} was not ready after {limit:.0f} s")
@@ -261,6 +339,7 @@ class Outcome:
     statuses: Counter = field(default_factory=Counter)
     payload: int = 0  # events accepted (ingestion)
     seconds: float = 0.0
+    server_cpu: float = float("nan")  # CPU seconds the server's workers used during the run
 
     def merge(self, other: Outcome) -> None:
         self.latencies.extend(other.latencies)
@@ -291,21 +370,53 @@ def _http(method: str, path: str, port: int, key: str | None, body: bytes = b"")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _exchange(port: int, request: bytes, timeout: float) -> tuple[int, bytes]:
-    """Send one request on a new connection; the status and the raw response."""
-    async def run() -> tuple[int, bytes]:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            writer.write(request)
-            response = await reader.read()
-        finally:
-            writer.close()
-        return int(response[9:12]), response
+class _Exchange(asyncio.Protocol):
+    """One request on one connection, closed as soon as the server has sent its last byte.
 
+    gunicorn's sync worker waits for the client's side of the close before it takes the next
+    connection, so a client that closed late would hold the worker up: closing inside the
+    end-of-file callback keeps the client's own scheduling out of the server's numbers.
+    """
+
+    def __init__(self, request: bytes, done: asyncio.Future) -> None:
+        self.request = request
+        self.done = done
+        self.chunks: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+
+    def eof_received(self) -> bool:
+        self._finish()
+        return False  # the transport closes now
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(b"".join(self.chunks))
+
+
+async def _exchange(port: int, request: bytes, timeout: float) -> tuple[int, bytes]:
+    """Send one request on a new connection; the status (0: refused, reset, timed out) and the response."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future = loop.create_future()
+    transport = None
     try:
-        return await asyncio.wait_for(run(), timeout)
-    except (OSError, ValueError, asyncio.TimeoutError):
-        return 0, b""  # status 0: refused, reset, timed out or garbled
+        transport, _ = await asyncio.wait_for(
+            loop.create_connection(lambda: _Exchange(request, done), HOST, port), timeout
+        )
+        response = await asyncio.wait_for(done, timeout)
+        return int(response[9:12]), response
+    except (TimeoutError, OSError, ValueError):
+        return 0, b""
+    finally:
+        if transport is not None:
+            transport.close()
 
 
 def _open_loop_process(job: dict) -> Outcome:
@@ -349,12 +460,31 @@ def _open_loop_process(job: dict) -> Outcome:
     return outcome
 
 
-def open_loop(paths: list[str], port: int, key: str | None, rate: float, seconds: float, processes: int,
-              warmup: float = 3.0, max_outstanding: int = 500, timeout: float = 10.0) -> Outcome:
+def open_loop(
+    paths: list[str],
+    port: int,
+    key: str | None,
+    rate: float,
+    seconds: float,
+    processes: int,
+    warmup: float = 3.0,
+    max_outstanding: int = 500,
+    timeout: float = 10.0,
+) -> Outcome:
     """``rate`` requests/s in total, spread evenly over ``processes`` load processes."""
     jobs = [
-        {"paths": paths, "port": port, "key": key, "rate": rate / processes, "warmup": warmup, "seconds": seconds,
-         "seed": n, "offset": n / processes, "max_outstanding": max_outstanding, "timeout": timeout}
+        {
+            "paths": paths,
+            "port": port,
+            "key": key,
+            "rate": rate / processes,
+            "warmup": warmup,
+            "seconds": seconds,
+            "seed": n,
+            "offset": n / processes,
+            "max_outstanding": max_outstanding,
+            "timeout": timeout,
+        }
         for n in range(processes)
     ]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
@@ -373,7 +503,9 @@ def closed_loop(paths: list[str], port: int, key: str | None, connections: int, 
     async def client(deadline: float) -> None:
         while loop.time() < deadline:
             started = loop.time()
-            status, _ = await _exchange(port, _http("GET", paths[int(rng.integers(len(paths)))], port, key), 10.0)
+            status, _ = await _exchange(
+                port, _http("GET", paths[int(rng.integers(len(paths)))], port, key), 10.0
+            )
             outcome.latencies.append((loop.time() - started) * 1000.0)
             outcome.statuses[status] += 1
 
@@ -388,21 +520,40 @@ def closed_loop(paths: list[str], port: int, key: str | None, connections: int, 
     return outcome
 
 
-def saturation(paths: list[str], port: int, key: str | None, connections: int, seconds: float) -> tuple[Outcome, str]:
+def saturation_tool() -> str:
+    return "wrk" if shutil.which("wrk") else "python"
+
+
+def saturation(paths: list[str], port: int, key: str | None, connections: int, seconds: float) -> Outcome:
     """Closed-loop throughput: wrk if installed (C, light on the shared cores), else Python."""
     wrk = shutil.which("wrk")
     if wrk is None:
-        return closed_loop(paths, port, key, connections, seconds), "python"
+        return closed_loop(paths, port, key, connections, seconds)
     with tempfile.TemporaryDirectory() as scratch:
         path_file = Path(scratch) / "paths.txt"
         path_file.write_text("\n".join(paths) + "\n")
         env = {**os.environ, "WRK_PATHS": str(path_file), "WRK_KEY": key or ""}
         done = subprocess.run(
-            [wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds:.0f}s", "--timeout", "10s",
-             "-s", str(ROOT / "benchmarks" / "load_paths.lua"), f"http://{HOST}:{port}"],
-            env=env, capture_output=True, text=True, check=True,
+            [
+                wrk,
+                "-t",
+                "1",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds:.0f}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(ROOT / "benchmarks" / "load_paths.lua"),
+                f"http://{HOST}:{port}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
-    return _wrk_outcome(done.stdout), "wrk"
+    return _wrk_outcome(done.stdout)
 
 
 def _wrk_outcome(text: str) -> Outcome:
@@ -417,8 +568,9 @@ def _wrk_outcome(text: str) -> Outcome:
     return outcome
 
 
-def event_batches(investors: list[str], packages: list[str], batch: int, count: int, when: datetime,
-                  run_tag: str) -> list[bytes]:
+def event_batches(
+    investors: list[str], packages: list[str], batch: int, count: int, when: datetime, run_tag: str
+) -> list[bytes]:
     """``count`` request bodies of ``batch`` new events each: impressions, views and favourites."""
     rng = np.random.default_rng(7)
     kinds = rng.choice(["impression", "view", "favorite"], size=batch * count, p=[0.8, 0.17, 0.03])
@@ -429,8 +581,13 @@ def event_batches(investors: list[str], packages: list[str], batch: int, count: 
     for b in range(count):
         events = []
         for n in range(b * batch, (b + 1) * batch):
-            event = {"event_id": f"{EVENT_PREFIX}{run_tag}-{n}", "investor_id": investors[who[n]],
-                     "package_id": packages[what[n]], "event_type": str(kinds[n]), "occurred_at": occurred}
+            event = {
+                "event_id": f"{EVENT_PREFIX}{run_tag}-{n}",
+                "investor_id": investors[who[n]],
+                "package_id": packages[what[n]],
+                "event_type": str(kinds[n]),
+                "occurred_at": occurred,
+            }
             if kinds[n] == "view":
                 event["dwell_seconds"] = int(rng.integers(5, 300))
             events.append(event)
@@ -465,12 +622,31 @@ def ingest(bodies: list[bytes], port: int, key: str, connections: int) -> Outcom
 
 
 # ---------------------------------------------------------------------------------- the report
-def row(name: str, outcome: Outcome, ok: tuple[int, ...], target: str = "", payload: str = "") -> str:
+def measured(master: int, run: Callable[[], Outcome]) -> Outcome:
+    """``run()``, with the CPU time the server's workers spent meanwhile."""
+    before = workers_cpu_seconds(master)
+    outcome = run()
+    outcome.server_cpu = workers_cpu_seconds(master) - before
+    return outcome
+
+
+def row(
+    name: str,
+    outcome: Outcome,
+    ok: tuple[int, ...],
+    target: str = "",
+    payload: str = "",
+    sent: int | None = None,
+) -> str:
+    """One table row; ``sent``: requests the server answered during the run, warm-up included."""
     p50, p90, p99 = outcome.percentiles()
     throughput = outcome.count / outcome.seconds if outcome.seconds else float("nan")
     extra = f" ({payload})" if payload else ""
-    return (f"| {name} | {throughput:,.0f}{extra} | {p50:.1f} | {p90:.1f} | {p99:.1f} | "
-            f"{outcome.errors(ok):,} of {outcome.count:,} | {target} |")
+    cpu = outcome.server_cpu / (sent or outcome.count) * 1000.0
+    return (
+        f"| {name} | {throughput:,.0f}{extra} | {p50:.1f} | {p90:.1f} | {p99:.1f} | "
+        f"{outcome.errors(ok):,} of {outcome.count:,} | {cpu:.2f} | {target} |"
+    )
 
 
 def load_average() -> str:
@@ -479,9 +655,13 @@ def load_average() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/assetmatch-load"))
-    parser.add_argument("--database-url", default=None, help="Build on this store instead of SQLite in --cache.")
+    parser.add_argument(
+        "--database-url", default=None, help="Build on this store instead of SQLite in --cache."
+    )
     parser.add_argument("--investors", type=int, default=100_000)
     parser.add_argument("--packages", type=int, default=80_000)
     parser.add_argument("--live", type=int, default=50_000)
@@ -495,47 +675,76 @@ def main() -> None:
     parser.add_argument("--ingest-connections", type=int, default=4)
     args = parser.parse_args()
 
-    instance = build_instance(args.cache, args.investors, args.packages, args.live, args.seed, args.database_url)
+    instance = build_instance(
+        args.cache, args.investors, args.packages, args.live, args.seed, args.database_url
+    )
     investors, live = market_ids(instance)
     rec_paths = [f"/v1/investors/{i}/recommendations?k=20&explain=true" for i in investors]
     print(f"load average before: {load_average()} ({os.cpu_count()} cores)", file=sys.stderr)
-    lines = []
     api = ["-c", "webapi/gunicorn_conf.py", "webapi.wsgi:app"]
-    with gunicorn(api, instance.env(), API_PORT, "/metrics", workers_ready=2):
+    warmup = 3.0
+    with gunicorn(api, instance.env(), API_PORT, "/metrics", workers_ready=2) as master:
         open_loop(rec_paths, API_PORT, instance.key, min(args.rate, 100), 5, 1, warmup=1)  # warm both workers
-        ours = open_loop(rec_paths, API_PORT, instance.key, args.rate, args.seconds, args.processes)
-        print(f"  recommendations at {args.rate:g}/s: {ours.statuses}", file=sys.stderr)
-        ours_max, tool = saturation(rec_paths, API_PORT, instance.key, args.connections, args.seconds)
-        print(f"  recommendations, saturation ({tool}): {ours_max.statuses}", file=sys.stderr)
+        ours = measured(
+            master,
+            lambda: open_loop(
+                rec_paths, API_PORT, instance.key, args.rate, args.seconds, args.processes, warmup
+            ),
+        )
+        print(f"  recommendations at {args.rate:g}/s: {dict(ours.statuses)}", file=sys.stderr)
+        ours_max = measured(
+            master, lambda: saturation(rec_paths, API_PORT, instance.key, args.connections, args.seconds)
+        )
+        print(f"  recommendations, saturation: {dict(ours_max.statuses)}", file=sys.stderr)
         bodies = event_batches(investors, live, args.batch, args.batches, instance.now, f"{time.time():.0f}")
-        events = ingest(bodies, API_PORT, instance.key, args.ingest_connections)
-        print(f"  events: {events.statuses}", file=sys.stderr)
+        events = measured(master, lambda: ingest(bodies, API_PORT, instance.key, args.ingest_connections))
+        print(f"  events: {dict(events.statuses)}", file=sys.stderr)
     load_during = load_average()
-    with gunicorn(["-w", "2", "-k", "sync", "--bind", f"{HOST}:{BASELINE_PORT}", "benchmarks.trivial_wsgi:app"],
-                  dict(os.environ), BASELINE_PORT, "/items", workers_ready=0):
+    baseline = ["-w", "2", "-k", "sync", "--bind", f"{HOST}:{BASELINE_PORT}", "benchmarks.trivial_wsgi:app"]
+    with gunicorn(baseline, dict(os.environ), BASELINE_PORT, "/items", workers_ready=0) as master:
         base_paths = ["/items"]
         open_loop(base_paths, BASELINE_PORT, None, min(args.rate, 100), 3, 1, warmup=1)
-        base = open_loop(base_paths, BASELINE_PORT, None, args.rate, args.seconds, args.processes)
-        base_max, _ = saturation(base_paths, BASELINE_PORT, None, args.connections, args.seconds)
+        base = measured(
+            master,
+            lambda: open_loop(
+                base_paths, BASELINE_PORT, None, args.rate, args.seconds, args.processes, warmup
+            ),
+        )
+        base_max = measured(
+            master, lambda: saturation(base_paths, BASELINE_PORT, None, args.connections, args.seconds)
+        )
     deleted = delete_posted_events(instance)
     print(f"  {deleted:,} posted events deleted from the cached store", file=sys.stderr)
 
+    sent = int((warmup + args.seconds) * args.rate)
+    tool = saturation_tool()
     event_rate = events.payload / events.seconds if events.seconds else 0.0
     ok_open = ours.errors((200,)) == 0 and ours.percentiles()[2] < 50.0
     ratio_throughput = (ours_max.count / ours_max.seconds) / (base_max.count / base_max.seconds)
     ratio_p99 = ours.percentiles()[2] / base.percentiles()[2]
-    lines += [
+    lines = [
         f"market: {len(investors):,} investors, {len(live):,} live packages; gunicorn 2 sync workers on "
-        f"{HOST}; {os.cpu_count()} cores shared with the load generator; load average {load_during} (1, 5, 15 min)",
+        f"{HOST}; {os.cpu_count()} cores shared with the load generator; "
+        f"load average {load_during} (1, 5, 15 min)",
         "",
-        "| load | requests/s | p50 ms | p90 ms | p99 ms | errors | target |",
-        "|---|---|---|---|---|---|---|",
-        row(f"recommendations k=20 explain, constant {args.rate:g}/s", ours, (200,),
-            f"p99 < 50 ms, 0 errors: {'met' if ok_open else 'NOT met'}"),
+        "| load | requests/s | p50 ms | p90 ms | p99 ms | errors | server CPU ms/request | target |",
+        "|---|---|---|---|---|---|---|---|",
+        row(
+            f"recommendations k=20 explain, constant {args.rate:g}/s",
+            ours,
+            (200,),
+            f"p99 < 50 ms, 0 errors: {'met' if ok_open else 'NOT met'}",
+            sent=sent,
+        ),
         row(f"recommendations, saturation ({tool}, {args.connections} connections)", ours_max, (200,)),
-        row(f"events, batches of {args.batch} ({args.ingest_connections} connections)", events, (201,),
-            f"≥ 5,000 events/s: {'met' if event_rate >= 5000 else 'NOT met'}", f"{event_rate:,.0f} events/s"),
-        row(f"baseline: trivial Flask 20-item list, constant {args.rate:g}/s", base, (200,)),
+        row(
+            f"events, batches of {args.batch} ({args.ingest_connections} connections)",
+            events,
+            (201,),
+            f"≥ 5,000 events/s: {'met' if event_rate >= 5000 else 'NOT met'}",
+            f"{event_rate:,.0f} events/s",
+        ),
+        row(f"baseline: trivial Flask 20-item list, constant {args.rate:g}/s", base, (200,), sent=sent),
         row(f"baseline, saturation ({tool}, {args.connections} connections)", base_max, (200,)),
         "",
         f"recommendations vs the trivial app: throughput at saturation {ratio_throughput:.2f}x, "

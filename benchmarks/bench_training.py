@@ -98,7 +98,7 @@ def build(folder: Path, fraction: float) -> dict:
         "positive_pairs": int(matrix.nnz),
         "build_seconds": total,
         "stages": stages.seconds,
-        "lightfm_epochs_run": model.lightfm.epochs_run,
+        "lightfm": f"{config.lightfm.epochs} epochs at learning rate {config.lightfm.learning_rate}",
         "als_alone_seconds": time.perf_counter() - mark,
         "peak_rss_gib": peak_rss_gib(),
     }
@@ -216,7 +216,7 @@ def report(fraction: float, run_pipeline: bool, threads: bool) -> None:
             f"{fraction:>4.0%}: {sizes['investors']:,} investors x {sizes['packages']:,} packages x "
             f"{sizes['events']:,} events ({built['positive_pairs']:,} positive pairs)\n"
             f"      model build {built['build_seconds']:.0f} s{verdict}, peak RSS {built['peak_rss_gib']:.1f} GiB, "
-            f"LightFM epochs run {built['lightfm_epochs_run']} [{stages}]; implicit ALS alone "
+            f"LightFM {built['lightfm']} [{stages}]; implicit ALS alone "
             f"{built['als_alone_seconds']:.0f} s",
             flush=True,
         )
@@ -231,7 +231,7 @@ def report(fraction: float, run_pipeline: bool, threads: bool) -> None:
         steps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in run["run_steps"].items())
         print(
             f"      whole train run {run['run_seconds']:.0f} s, peak RSS {run['peak_rss_gib']:.1f} GiB "
-            f"[{steps}; fits two at a time]; {run['status']}: {run['reason']} "
+            f"[{steps}; fits two at a time]; {run['reason']} "
             f"(SQLite import before it: {imported['import_seconds']:.0f} s)",
             flush=True,
         )

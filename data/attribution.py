@@ -7,10 +7,10 @@ produced what the investor acted on and at which rank. Summed per version, that 
 report on real traffic: how many lists and items each version served, how often investors
 acted on them, and how high the items they acted on were ranked.
 
-``items`` is a JSON array in served order, of ids or of objects holding the id under
-``id``, ``package_id`` or ``investor_id`` (and optionally their ``rank``). The acted item is the event's package in a list of
-packages (an investor's recommendations) or its investor in a list of investors (a package's
-buyers); an action on an item that is not in the list counts as off-list (no rank).
+``items`` is a JSON array in served order, of ids or of objects holding the id under ``id``,
+``package_id`` or ``investor_id`` (and optionally their ``rank``). The acted item is the
+event's package in a list of packages (an investor's recommendations) or its investor in a list
+of investors (a package's buyers); an action on an item not in the list is off-list (no rank).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class UnknownGroupingError(ValueError):
 
 
 def served_items(items_json: str) -> list[tuple[str, int]]:
-    """(id, 1-based rank) of a served list's items: the item's own ``rank`` if it has one, else its position."""
+    """(id, 1-based rank) of a served list's items: an item's own ``rank``, else its position."""
     items = json.loads(items_json)
     if not isinstance(items, list):
         raise ValueError(f"served items must be a JSON array, got {type(items).__name__}")
@@ -64,7 +64,9 @@ def _item(item: Any, position: int) -> tuple[str, int]:
     raise ValueError(f"a served item must be an id or an object with one of {ITEM_ID_KEYS}, got {item!r}")
 
 
-def served_lists(connection: Connection, since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
+def served_lists(
+    connection: Connection, since: datetime | None = None, until: datetime | None = None
+) -> pd.DataFrame:
     """Served lists in [since, until): request id, when, kind, subject, versions and item count."""
     table = served_lists_table
     query = select(

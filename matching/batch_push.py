@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -29,10 +30,12 @@ from matching.matcher import NO_DIVERSITY, Matcher
 from matching.rule_set import Exposure
 from matching.scoring import score_parts
 from matching.selection import caps_of, select
+from recommender.retrieval import VectorIndex
 
 BATCH = 2_048
 FLOOR_SLOTS_PER_INVESTOR = 3
 CAP_ROUNDS = 20
+WIDEN = 8  # a second, wider search for the lists the rules left short
 Progress = Callable[[int], None]
 
 
@@ -195,26 +198,12 @@ def rank_investor_rows(
                 exclude = [
                     np.concatenate([e, held[p]]) for e, p in zip(exclude, positions.tolist(), strict=True)
                 ]
-            results = model.package_index.search(model.investor_vectors[rows], pool, allowed, exclude)
-            candidates, scores = _packed(results, pool)
-            chosen_rows, chosen_scores = _rerank_investors(
-                matcher, rows, query_ids, candidates, scores, depth, today
+            search = partial(_search, model.package_index, model.investor_vectors[rows], allowed, exclude)
+            rerank = partial(_rerank_investor_queries, matcher, rows, query_ids, depth, today)
+            exact = partial(_exact_investor, matcher, rows, query_ids, allowed, pool, depth, today)
+            chosen_rows, chosen_scores = _escalating(
+                search, rerank, exact, len(rows), pool, depth, len(model.package_index)
             )
-            short = np.flatnonzero((chosen_rows >= 0).sum(axis=1) < depth)
-            for index in short.tolist():  # rules left this list short: search every eligible listing
-                if (candidates[index] >= 0).sum() < pool:
-                    continue  # the search already saw every allowed listing
-                investor_id = query_ids[index]
-                investor = matcher.investor_attributes(np.int64(rows[index]))
-                full = matcher.package_codes(investor_id, investor, np.flatnonzero(allowed), today)[0] == 0
-                mask = np.zeros(len(model.package_ids), dtype=bool)
-                mask[np.flatnonzero(allowed)[full]] = True
-                (found,) = model.package_index.search(model.investor_vectors[rows[index]][None], pool, mask)
-                one_rows, one_scores = _packed([found], pool)
-                r, s = _rerank_investors(
-                    matcher, rows[index : index + 1], [investor_id], one_rows, one_scores, depth, today
-                )
-                chosen_rows[index], chosen_scores[index] = r[0], s[0]
             out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
             if on_progress:
                 on_progress(len(positions))
@@ -276,26 +265,134 @@ def rank_buyer_rows(
             rows = package_rows[positions]
             query_ids = model.package_ids.ids(rows)
             exclude = [_never_rows(state.never_by_package.get(p), model.investor_ids) for p in query_ids]
-            results = model.investor_index.search(model.package_vectors[rows], pool, allowed, exclude)
-            candidates, scores = _packed(results, pool)
-            chosen_rows, chosen_scores = _rerank_buyers(matcher, rows, candidates, scores, k, today)
-            short = np.flatnonzero((chosen_rows >= 0).sum(axis=1) < k)
-            for index in short.tolist():
-                if (candidates[index] >= 0).sum() < pool:
-                    continue  # the search already saw every allowed investor
-                package = matcher.package_attributes(np.int64(rows[index]))
-                pool_rows = np.flatnonzero(allowed)
-                full = matcher.investor_codes(query_ids[index], package, pool_rows, today)[0] == 0
-                mask = np.zeros(len(model.investor_ids), dtype=bool)
-                mask[pool_rows[full]] = True
-                (found,) = model.investor_index.search(model.package_vectors[rows[index]][None], pool, mask)
-                one_rows, one_scores = _packed([found], pool)
-                r, s = _rerank_buyers(matcher, rows[index : index + 1], one_rows, one_scores, k, today)
-                chosen_rows[index], chosen_scores[index] = r[0], s[0]
+            search = partial(_search, model.investor_index, model.package_vectors[rows], allowed, exclude)
+            rerank = partial(_rerank_buyer_queries, matcher, rows, k, today)
+            exact = partial(_exact_buyers, matcher, rows, query_ids, allowed, pool, k, today)
+            chosen_rows, chosen_scores = _escalating(
+                search, rerank, exact, len(rows), pool, k, len(model.investor_index)
+            )
             out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
             if on_progress:
                 on_progress(len(positions))
     return Lists(out_rows, out_scores)
+
+
+def _search(
+    index: VectorIndex,
+    vectors: np.ndarray,
+    allowed: np.ndarray,
+    exclude: list[np.ndarray],
+    queries: np.ndarray,
+    width: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The top ``width`` allowed rows for some of a batch's queries, packed (``-1`` padded)."""
+    found = index.search(vectors[queries], width, allowed, [exclude[q] for q in queries])
+    return _packed(found, width)
+
+
+def _rerank_investor_queries(
+    matcher: Matcher,
+    rows: np.ndarray,
+    query_ids: list[str],
+    depth: int,
+    today: float,
+    queries: np.ndarray,
+    candidates: np.ndarray,
+    scores: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    return _rerank_investors(
+        matcher, rows[queries], [query_ids[q] for q in queries], candidates, scores, depth, today
+    )
+
+
+def _exact_investor(
+    matcher: Matcher,
+    rows: np.ndarray,
+    query_ids: list[str],
+    allowed: np.ndarray,
+    pool: int,
+    depth: int,
+    today: float,
+    query: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One investor's list searched over the listings it may be shown, and only those."""
+    model = matcher.model
+    investor = matcher.investor_attributes(np.int64(rows[query]))
+    pool_rows = np.flatnonzero(allowed)
+    eligible = matcher.package_codes(query_ids[query], investor, pool_rows, today)[0] == 0
+    mask = np.zeros(len(model.package_ids), dtype=bool)
+    mask[pool_rows[eligible]] = True
+    (found,) = model.package_index.search(model.investor_vectors[rows[query]][None], pool, mask)
+    candidates, scores = _packed([found], pool)
+    chosen, values = _rerank_investors(
+        matcher, rows[query : query + 1], [query_ids[query]], candidates, scores, depth, today
+    )
+    return chosen[0], values[0]
+
+
+def _rerank_buyer_queries(
+    matcher: Matcher,
+    rows: np.ndarray,
+    k: int,
+    today: float,
+    queries: np.ndarray,
+    candidates: np.ndarray,
+    scores: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    return _rerank_buyers(matcher, rows[queries], candidates, scores, k, today)
+
+
+def _exact_buyers(
+    matcher: Matcher,
+    rows: np.ndarray,
+    query_ids: list[str],
+    allowed: np.ndarray,
+    pool: int,
+    k: int,
+    today: float,
+    query: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One listing's buyers searched over the investors who may buy it, and only those."""
+    model = matcher.model
+    package = matcher.package_attributes(np.int64(rows[query]))
+    pool_rows = np.flatnonzero(allowed)
+    eligible = matcher.investor_codes(query_ids[query], package, pool_rows, today)[0] == 0
+    mask = np.zeros(len(model.investor_ids), dtype=bool)
+    mask[pool_rows[eligible]] = True
+    (found,) = model.investor_index.search(model.package_vectors[rows[query]][None], pool, mask)
+    candidates, scores = _packed([found], pool)
+    chosen, values = _rerank_buyers(matcher, rows[query : query + 1], candidates, scores, k, today)
+    return chosen[0], values[0]
+
+
+def _escalating(
+    search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]],
+    rerank: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    exact: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    count: int,
+    pool: int,
+    depth: int,
+    indexed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank ``count`` queries; those the rules leave short are searched again wider, then exactly.
+
+    ``search(queries, width)`` gives candidates and model scores, ``rerank`` the chosen rows and
+    scores, ``exact(query)`` one query searched over its eligible rows only. A query whose search
+    came back with fewer than ``width`` candidates has seen every allowed row and stays as it is.
+    """
+    everyone = np.arange(count)
+    candidates, scores = search(everyone, pool)
+    rows, values = rerank(everyone, candidates, scores)
+    short = everyone[((rows >= 0).sum(axis=1) < depth) & ((candidates >= 0).sum(axis=1) == pool)]
+    wide = min(pool * WIDEN, indexed)
+    if len(short) and wide > pool:
+        candidates, scores = search(short, wide)
+        wider_rows, wider_values = rerank(short, candidates, scores)
+        rows[short], values[short] = wider_rows, wider_values
+        short = short[((wider_rows >= 0).sum(axis=1) < depth) & ((candidates >= 0).sum(axis=1) == wide)]
+    for query in short.tolist():
+        rows[query], values[query] = exact(query)
+    return rows, values
 
 
 def _rerank_buyers(
@@ -388,71 +485,80 @@ def apply_floor(
 
     ``lists`` holds the top k package rows of the investors at ``investor_rows``; ``buyers``
     the ranked eligible buyers of each of ``live_rows``. Returns how many listings were lifted
-    and how many are still below the floor.
+    and how many are still below the floor. Lists are edited as Python lists (a few dozen
+    entries each), converted only for the investors a lift considers.
     """
     floor, cap = exposure.floor_investors, exposure.daily_cap_per_package
     top_k = min(exposure.floor_top_k, lists.shape[1])
     if floor <= 0 or top_k <= 0 or not len(live_rows) or not len(lists):
         return 0, 0
     size = max(int(lists.max()) + 1, int(live_rows.max()) + 1)
-    in_top = np.bincount(lists[:, :top_k][lists[:, :top_k] >= 0], minlength=size)
-    everywhere = np.bincount(lists[lists >= 0], minlength=size)
-    below = np.flatnonzero(in_top[live_rows] < floor)
+    in_top = np.bincount(lists[:, :top_k][lists[:, :top_k] >= 0], minlength=size).tolist()
+    everywhere = np.bincount(lists[lists >= 0], minlength=size).tolist()
+    below = np.flatnonzero(np.asarray(in_top)[live_rows] < floor)
     position_of = {row: n for n, row in enumerate(investor_rows.tolist())} if len(below) else {}
-    lifts = np.zeros(len(lists), dtype=np.int64)
+    lifts: dict[int, int] = {}
+    edited: dict[int, list[int]] = {}
+    capacity = FLOOR_SLOTS_PER_INVESTOR * len(lists)
     lifted = unmet = 0
     for package_position in below.tolist():
         package = int(live_rows[package_position])
         got = False
         for investor_row in buyers.rows[package_position].tolist():
-            if investor_row < 0 or in_top[package] >= floor:
+            if investor_row < 0 or in_top[package] >= floor or capacity == 0:
                 break
             n = position_of.get(investor_row)
-            if n is None or lifts[n] >= FLOOR_SLOTS_PER_INVESTOR:
+            used = lifts.get(n, 0) if n is not None else FLOOR_SLOTS_PER_INVESTOR
+            if used >= FLOOR_SLOTS_PER_INVESTOR:
                 continue
-            row = lists[n]
-            held = np.flatnonzero(row == package)
-            if len(held) and held[0] < top_k:
+            row = edited.get(n)
+            if row is None:
+                row = edited[n] = lists[n].tolist()
+            held = row.index(package) if package in row else -1
+            if 0 <= held < top_k:
                 continue
-            if not len(held) and cap is not None and everywhere[package] >= cap:
+            if row[top_k - 1] >= 0 and in_top[row[top_k - 1 - used]] <= floor:
+                continue  # the listing it would push out of the top would fall below its own floor
+            if held < 0 and cap is not None and everywhere[package] >= cap:
                 break
-            new_row, displaced = _lifted(row, package, top_k, int(lifts[n]))
+            new_row, displaced = _lifted(row, package, top_k, used)
             if displaced >= 0 and in_top[displaced] <= floor:
                 continue  # it would fall below its own floor
-            if diversity_fits is not None and not diversity_fits(new_row[: len(row)]):
+            if diversity_fits is not None and not diversity_fits(np.asarray(new_row[: len(row)])):
                 continue
-            if not len(held):  # the list grew by one: its last listing drops off the end
+            if held < 0:  # the list grew by one: its last listing drops off the end
                 everywhere[package] += 1
-                dropped = int(new_row[len(row)])
-                if dropped >= 0:
-                    everywhere[dropped] -= 1
-            lists[n] = new_row[: len(row)]
+                if new_row[len(row)] >= 0:
+                    everywhere[new_row[len(row)]] -= 1
+            edited[n] = row = new_row[: len(row)]
             in_top[package] += 1
             if displaced >= 0:
                 in_top[displaced] -= 1
-            lifts[n] += 1
+            lifts[n] = used + 1
+            capacity -= 1
             got = True
         lifted += got
-        unmet += bool(in_top[package] < floor)
+        unmet += in_top[package] < floor
+    for n, row in edited.items():
+        lists[n] = row
     return lifted, unmet
 
 
-def _lifted(row: np.ndarray, package: int, top_k: int, lifts: int) -> tuple[np.ndarray, int]:
+def _lifted(row: list[int], package: int, top_k: int, lifts: int) -> tuple[list[int], int]:
     """``row`` with ``package`` lifted into its top ``top_k``, and the listing that drops out of it.
 
     Lifted listings sit at the bottom of the top: the newest lift goes just above the earlier
     ones, and the last listing the ranking itself put in the top moves down one place.
     """
-    rest = row[row != package]
-    filled = int((rest >= 0).sum())
+    rest = [r for r in row if r != package]
+    filled = sum(1 for r in rest if r >= 0)
     if filled < top_k:  # a short list: the listing takes the first empty place
-        return np.concatenate([rest[:filled], [package], rest[filled:]]), -1
+        return rest[:filled] + [package] + rest[filled:], -1
     organic_end = top_k - lifts
-    displaced = int(rest[organic_end - 1])
-    new_row = np.concatenate(
-        [rest[: organic_end - 1], [package], rest[organic_end:top_k], [displaced], rest[top_k:]]
-    )
-    return new_row, displaced
+    displaced = rest[organic_end - 1]
+    return rest[: organic_end - 1] + [package] + rest[organic_end:top_k] + [displaced] + rest[
+        top_k:
+    ], displaced
 
 
 def diversity_check(matcher: Matcher) -> Callable[[np.ndarray], bool] | None:

@@ -61,7 +61,9 @@ class ALSPart:
                 random_state=random_state,
                 num_threads=num_threads,
             )
-            callback = None if on_iteration is None else lambda iteration, _seconds, _loss: on_iteration(iteration + 1)
+            callback = None
+            if on_iteration is not None:
+                callback = lambda iteration, _seconds, _loss: on_iteration(iteration + 1)  # noqa: E731
             model.fit(investor_features, show_progress=False, callback=callback)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.feature_factors = np.asarray(model.item_factors, dtype=np.float32)

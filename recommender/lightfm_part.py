@@ -65,12 +65,12 @@ class LightFMPart:
             max_sampled=params.max_sampled,
             random_state=np.random.RandomState(random_state),
         )
+        user_features = sp.csr_matrix(user_features, dtype=np.float32)
+        item_features = sp.csr_matrix(item_features, dtype=np.float32)
         coo = positives.tocoo()
         interactions = sp.coo_matrix((np.ones_like(coo.data), (coo.row, coo.col)), shape=coo.shape)
         weights = coo.astype(np.float32)
-        user_features = sp.csr_matrix(user_features, dtype=np.float32)
-        item_features = sp.csr_matrix(item_features, dtype=np.float32)
-        for epoch in range(params.epochs):
+        for epoch in range(1, params.epochs + 1):
             model.fit_partial(
                 interactions,
                 user_features=user_features,
@@ -80,7 +80,7 @@ class LightFMPart:
                 num_threads=num_threads,
             )
             if on_epoch is not None:
-                on_epoch(epoch + 1)
+                on_epoch(epoch)
         self.user_feature_embeddings = model.user_embeddings.astype(np.float32)
         self.user_feature_biases = model.user_biases.astype(np.float32)
         self.item_feature_embeddings = model.item_embeddings.astype(np.float32)

@@ -3,9 +3,10 @@
 Pure: holdout metrics in, a decision and its reason out. Both versions are measured on the
 same time-ordered holdout (``recommender.evaluation.holdout``), so the comparison is fair even
 when the market changed between their trainings. A candidate is promoted unless one of the
-gated metrics is worse than the active version's by more than ``tolerance`` (relative), which
-absorbs the noise of refitting while stopping a broken model (bad data, a regression in the
-code) from serving.
+gated metrics is worse than the active version's by more than ``tolerance`` (relative) and by
+more than two standard errors of the paired per-row difference. The tolerance absorbs small
+real losses, the noise term absorbs the chance of a small holdout; a broken model (bad data, a
+regression in the code) falls far below both and never serves.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 
 GATED_METRICS: tuple[str, ...] = ("ndcg@10", "buyer_recall@50")
 DEFAULT_TOLERANCE = 0.02
+# A shortfall must also exceed this many standard errors of the paired difference: on a small
+# holdout, refitting with another seed moves NDCG by several percent, and that is not a defect.
+NOISE_STANDARD_ERRORS = 2.0
 
 
 class InvalidToleranceError(ValueError):
@@ -49,6 +53,7 @@ def decide_promotion(
     tolerance: float = DEFAULT_TOLERANCE,
     force: bool = False,
     active_version: str = "the active version",
+    noise: Mapping[str, float] | None = None,
 ) -> GateDecision:
     """Decide on a candidate from its holdout metrics and the active version's on the same holdout.
 
@@ -64,6 +69,9 @@ def decide_promotion(
         How much worse (relative) a gated metric may be: 0.02 lets 0.300 pass against 0.306.
     force
         Promote whatever the metrics say (an operator's decision; the reason records it).
+    noise
+        Standard error of the per-row difference (candidate − active) of each metric on the
+        holdout; a shortfall within ``NOISE_STANDARD_ERRORS`` of them is not a rejection.
     """
     check_tolerance(tolerance)
     comparison = _comparison(candidate, active, gated)
@@ -78,26 +86,40 @@ def decide_promotion(
         return GateDecision(
             True, f"promoted without a quality gate: {', '.join(missing)} not measured on both versions"
         )
+    noise = noise or {}
     worse = [
         f"{name} {candidate[name]:.4f} is {_relative(candidate[name], active[name]):+.1%} against "
         f"{active_version}'s {active[name]:.4f}"
         for name in gated
-        if candidate[name] < active[name] * (1 - tolerance)
+        if active[name] - candidate[name] > _allowed(active[name], tolerance, noise.get(name, 0.0))
     ]
+    margin = _margin(tolerance, noise, gated)
     if worse:
-        return GateDecision(
-            False, f"rejected: {'; '.join(worse)} on the same holdout (tolerance {tolerance:.0%})", tuple(gated)
-        )
+        reason = f"rejected: {'; '.join(worse)} on the same holdout ({margin})"
+        return GateDecision(False, reason, tuple(gated))
     return GateDecision(
-        True, _joined(f"promoted: within {tolerance:.0%} of {active_version} or better", comparison), tuple(gated)
+        True, _joined(f"promoted: not worse than {active_version} beyond {margin}", comparison), tuple(gated)
     )
 
 
-def _comparison(candidate: Mapping[str, float], active: Mapping[str, float] | None, gated: Sequence[str]) -> str:
+def _margin(tolerance: float, noise: Mapping[str, float], gated: Sequence[str]) -> str:
+    spread = [f"{name} ±{NOISE_STANDARD_ERRORS * noise[name]:.4f}" for name in gated if noise.get(name)]
+    return f"tolerance {tolerance:.0%}" + (f", holdout noise {', '.join(spread)}" if spread else "")
+
+
+def _allowed(active: float, tolerance: float, standard_error: float) -> float:
+    """How far below the active version's score a candidate may fall."""
+    return max(tolerance * active, NOISE_STANDARD_ERRORS * standard_error)
+
+
+def _comparison(
+    candidate: Mapping[str, float], active: Mapping[str, float] | None, gated: Sequence[str]
+) -> str:
     if active is None:
         return ""
     return ", ".join(
-        f"{name} {candidate[name]:.4f} vs {active[name]:.4f} ({_relative(candidate[name], active[name]):+.1%})"
+        f"{name} {candidate[name]:.4f} vs {active[name]:.4f} "
+        f"({_relative(candidate[name], active[name]):+.1%})"
         for name in gated
         if name in candidate and name in active
     )

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from data.model_registry import ACTIVE, ModelVersion, UnknownModelVersionError, activate_version, active_version, get_version
+from data.model_registry import (
+    ACTIVE,
+    ModelVersion,
+    UnknownModelVersionError,
+    activate_version,
+    active_version,
+    get_version,
+)
 from recommender.errors import ArtifactError
 from recommender.hybrid import HybridRecommender
 

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
@@ -43,7 +44,13 @@ from data.model_registry import (
     register_version,
 )
 from data.schema import events_table
-from recommender.evaluation.holdout import DEFAULT_HOLDOUT_DAYS, Holdout, choose_holdout, score_holdout
+from recommender.evaluation.holdout import (
+    DEFAULT_HOLDOUT_DAYS,
+    Holdout,
+    HoldoutScore,
+    choose_holdout,
+    score_holdout,
+)
 from recommender.evaluation.market_report import fit_on_split
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.pipeline import train_recommender
@@ -118,13 +125,16 @@ def run_training(
         )
         candidate_fit = _submit_holdout_fit(pool, timings, holdout, learned, options.config, progress, "candidate")
         measure = _measure_active(pool, timings, market, holdout, active, options, progress)
-        candidate_metrics = _scored(candidate_fit, holdout, progress, "candidate")
-        active_metrics = measure.metrics(candidate_metrics, holdout, progress)
+        candidate_score = _scored(candidate_fit, holdout, progress, "candidate")
+        active_score = measure.score(candidate_score, holdout, progress)
         model, _ = final.result()
 
+    candidate_metrics = candidate_score.metrics if candidate_score else None
+    active_metrics = None if active is None else (active_score.metrics if active_score else {})
+    noise = paired_noise(candidate_score, active_score)
     decision = decide_promotion(
         candidate_metrics or {}, active_metrics, holdout.gated, options.tolerance, options.force,
-        active_version=f"active version {active.version}" if active else "the active version",
+        active_version=f"active version {active.version}" if active else "the active version", noise=noise,
     )
     metrics = {
         "holdout": holdout.describe(),
@@ -132,7 +142,10 @@ def run_training(
         "active": None if active is None else {
             "version": active.version, "metrics": active_metrics, "measured": measure.how,
         },
-        "gate": {**decision.to_json(), "tolerance": options.tolerance, "forced": options.force},
+        "gate": {
+            **decision.to_json(), "tolerance": options.tolerance, "forced": options.force,
+            "standard_errors": {name: round(value, 6) for name, value in noise.items()},
+        },
         "data": {"investors": len(market.investors), "packages": len(market.packages), "events": len(learned)},
         "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
     }
@@ -191,12 +204,24 @@ def _submit_holdout_fit(
 
 def _scored(
     fit: Future[HybridRecommender] | None, holdout: Holdout, progress: Progress, who: str
-) -> dict[str, float] | None:
+) -> HoldoutScore | None:
     if fit is None:
         return None
     model = fit.result()
     with progress.stage(f"holdout {who}: scoring"):
         return score_holdout(model, holdout)
+
+
+def paired_noise(candidate: HoldoutScore | None, active: HoldoutScore | None) -> dict[str, float]:
+    """Standard error of the mean per-row difference of each gated metric (same holdout rows)."""
+    if candidate is None or active is None:
+        return {}
+    noise = {}
+    for name, rows in candidate.rows.items():
+        other = active.rows.get(name)
+        if other is not None and len(other) == len(rows) and len(rows) > 1:
+            noise[name] = float(np.std(rows - other, ddof=1) / np.sqrt(len(rows)))
+    return noise
 
 
 @dataclass(frozen=True)
@@ -207,18 +232,11 @@ class ActiveMeasure:
     fit: Future[HybridRecommender] | None = None
     same_as_candidate: bool = False
 
-    def metrics(
-        self, candidate: dict[str, float] | None, holdout: Holdout, progress: Progress
-    ) -> dict[str, float] | None:
-        """Its holdout metrics; {} when there is an active version it could not be measured."""
+    def score(self, candidate: HoldoutScore | None, holdout: Holdout, progress: Progress) -> HoldoutScore | None:
+        """Its holdout score (None when not measured)."""
         if self.same_as_candidate:
             return candidate
-        if self.fit is None:
-            return None if self.how == NO_ACTIVE else {}
         return _scored(self.fit, holdout, progress, "active")
-
-
-NO_ACTIVE = "no active version"
 
 
 def _measure_active(
@@ -237,7 +255,7 @@ def _measure_active(
     refit would be the same model, so the candidate's holdout score is reused.
     """
     if active is None:
-        return ActiveMeasure(NO_ACTIVE)
+        return ActiveMeasure("no active version")
     if not holdout.sufficient:
         return ActiveMeasure("not measured: insufficient holdout")
     try:

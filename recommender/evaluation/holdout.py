@@ -142,19 +142,35 @@ def _measure(
     if split.train_events.empty:
         problems.append(f"no events before the cutoff {split.cutoff:%Y-%m-%d %H:%M}: nothing to fit on")
     if n_investors < min_investors:
-        problems.append(f"{n_investors} investors acted in the window (fewer than {min_investors}): NDCG@10 not gated")
+        problems.append(
+            f"{n_investors} investors acted in the window (fewer than {min_investors}): NDCG@10 not gated"
+        )
     if n_packages < min_packages:
-        problems.append(f"{n_packages} packages drew a bid in the window (fewer than {min_packages}): buyer recall@50 not gated")
+        problems.append(
+            f"{n_packages} packages drew a bid in the window (fewer than {min_packages}): "
+            "buyer recall@50 not gated"
+        )
     gated: tuple[str, ...] = ()
     if not split.train_events.empty:
-        gated = tuple(
-            name for name, enough in ((NDCG, n_investors >= min_investors), (BUYER_RECALL, n_packages >= min_packages))
-            if enough
-        )
+        enough = {NDCG: n_investors >= min_investors, BUYER_RECALL: n_packages >= min_packages}
+        gated = tuple(name for name, met in enough.items() if met)
     return Holdout(split, end, days, n_investors, n_packages, gated, tuple(problems))
 
 
-def score_holdout(model: HybridRecommender, holdout: Holdout) -> dict[str, float]:
+@dataclass(frozen=True)
+class HoldoutScore:
+    """A model's holdout metrics, and the per-row values of the gated ones (same rows for every model).
+
+    ``rows["ndcg@10"]`` holds each acting investor's NDCG@10 and ``rows["buyer_recall@50"]``
+    each bid-on package's buyer recall, in the holdout's order, so two models scored on one
+    holdout can be compared row by row (the gate's noise estimate).
+    """
+
+    metrics: dict[str, float]
+    rows: dict[str, np.ndarray]
+
+
+def score_holdout(model: HybridRecommender, holdout: Holdout) -> HoldoutScore:
     """Ranking metrics of a model fitted at the holdout's cutoff (see ``fit_on_split``).
 
     Means over investors who acted (NDCG@10, precision, recall, hit rate at 10) and over packages
@@ -163,6 +179,7 @@ def score_holdout(model: HybridRecommender, holdout: Holdout) -> dict[str, float
     split = holdout.split
     package_ids = split.test_packages["package_id"].tolist()
     metrics: dict[str, float] = {}
+    rows: dict[str, np.ndarray] = {}
     investor_ids = split.test_investor_ids.external_ids.tolist()
     if investor_ids:
         chunks = [
@@ -173,17 +190,20 @@ def score_holdout(model: HybridRecommender, holdout: Holdout) -> dict[str, float
         for name, attribute in (("ndcg@10", "ndcg"), ("precision@10", "precision"), ("recall@10", "recall"),
                                 ("hit_rate@10", "hit_rate")):
             metrics[name] = _row_weighted(chunks, attribute)
+        rows[NDCG] = np.concatenate([chunk.per_row_ndcg for chunk in chunks])
     with_bidders = np.flatnonzero(np.diff(split.bidders.indptr) > 0)
     if len(with_bidders):
         buyers = split.buyer_investor_ids.external_ids.tolist()
         for k in (20, 50):
             chunks = []
             for start in range(0, len(with_bidders), BUYER_CHUNK_PACKAGES):
-                rows = with_bidders[start : start + BUYER_CHUNK_PACKAGES]
-                scores = model.score(buyers, [package_ids[row] for row in rows]).T
-                chunks.append(ranking_metrics(scores, (split.bidders[rows] > 0).astype(np.float64), k))
+                chosen = with_bidders[start : start + BUYER_CHUNK_PACKAGES]
+                scores = model.score(buyers, [package_ids[row] for row in chosen]).T
+                chunks.append(ranking_metrics(scores, (split.bidders[chosen] > 0).astype(np.float64), k))
             metrics[f"buyer_recall@{k}"] = _row_weighted(chunks, "recall")
-    return metrics
+            if f"buyer_recall@{k}" == BUYER_RECALL:
+                rows[BUYER_RECALL] = np.concatenate([chunk.per_row_recall for chunk in chunks])
+    return HoldoutScore(metrics, rows)
 
 
 def _row_weighted(chunks: list[RankingMetrics], attribute: str) -> float:

@@ -40,7 +40,7 @@ from recommender.training_set import build_training_set
 
 BASE_FEATURES = ("identity_attrs", "stated")
 LIGHTFM_GRID = tuple(
-    LightFMParams(components=components, epochs=epochs)
+    LightFMParams(components=components, epochs=epochs, learning_rate=0.1)
     for components in (32, 64)
     for epochs in (10, 20)
 )

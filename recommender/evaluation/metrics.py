@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 @dataclass(frozen=True)
 class RankingMetrics:
-    """Means over evaluated rows, and per-row NDCG for segment breakdowns."""
+    """Means over evaluated rows, and per-row NDCG and recall (segment breakdowns, paired tests)."""
 
     precision: float
     recall: float
@@ -23,6 +23,7 @@ class RankingMetrics:
     hit_rate: float
     rows: int
     per_row_ndcg: np.ndarray
+    per_row_recall: np.ndarray
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -49,7 +50,7 @@ def ranking_metrics(scores: np.ndarray, relevance: sp.csr_matrix | np.ndarray, k
         relevance = np.asarray(relevance)
         evaluated = relevance.sum(axis=1) > 0
     if not evaluated.any():
-        return RankingMetrics(0.0, 0.0, 0.0, 0.0, 0, np.empty(0))
+        return RankingMetrics(0.0, 0.0, 0.0, 0.0, 0, np.empty(0), np.empty(0))
     scores, relevance = scores[evaluated], relevance[evaluated]
     ranked = top_k(scores, k)
     discounts = 1.0 / np.log2(np.arange(2, ranked.shape[1] + 2))
@@ -65,13 +66,15 @@ def ranking_metrics(scores: np.ndarray, relevance: sp.csr_matrix | np.ndarray, k
     dcg = ((2.0**gains - 1.0) * discounts).sum(axis=1)
     idcg = ((2.0**ideal_gains - 1.0) * discounts).sum(axis=1)
     ndcg = dcg / idcg
+    recall = hits.sum(axis=1) / relevant_counts
     return RankingMetrics(
         precision=float(hits.sum(axis=1).mean() / k),
-        recall=float((hits.sum(axis=1) / relevant_counts).mean()),
+        recall=float(recall.mean()),
         ndcg=float(ndcg.mean()),
         hit_rate=float(hits.any(axis=1).mean()),
         rows=int(evaluated.sum()),
         per_row_ndcg=ndcg,
+        per_row_recall=recall,
     )
 
 

@@ -10,7 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from data.attribution import UnknownGroupingError, attributed_events, served_items, served_lists, traffic_report
+from data.attribution import (
+    UnknownGroupingError,
+    attributed_events,
+    served_items,
+    served_lists,
+    traffic_report,
+)
 from data.importer import import_market
 from data.schema import events_table, served_lists_table
 from data.store import create_store_engine, upgrade_schema

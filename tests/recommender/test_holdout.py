@@ -101,7 +101,10 @@ def test_chunked_scores_equal_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) 
     buyer_scores = model.score(split.buyer_investor_ids.external_ids.tolist(), [package_ids[r] for r in with_bidders]).T
     monkeypatch.setattr(holdout_module, "SCORE_CHUNK_ROWS", 7)
     monkeypatch.setattr(holdout_module, "BUYER_CHUNK_PACKAGES", 3)
-    metrics = score_holdout(model, holdout)  # type: ignore[arg-type]
-    assert metrics["ndcg@10"] == pytest.approx(whole.ndcg)
-    assert metrics["hit_rate@10"] == pytest.approx(whole.hit_rate)
-    assert metrics["buyer_recall@50"] == pytest.approx(recall_at(buyer_scores, split.bidders[with_bidders], 50))
+    score = score_holdout(model, holdout)  # type: ignore[arg-type]
+    assert score.metrics["ndcg@10"] == pytest.approx(whole.ndcg)
+    assert score.metrics["hit_rate@10"] == pytest.approx(whole.hit_rate)
+    assert score.metrics["buyer_recall@50"] == pytest.approx(recall_at(buyer_scores, split.bidders[with_bidders], 50))
+    assert score.rows["ndcg@10"] == pytest.approx(whole.per_row_ndcg)
+    assert len(score.rows["buyer_recall@50"]) == len(with_bidders)
+    assert score.rows["buyer_recall@50"].mean() == pytest.approx(score.metrics["buyer_recall@50"])
