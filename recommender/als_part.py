@@ -61,10 +61,7 @@ class ALSPart:
                 random_state=random_state,
                 num_threads=num_threads,
             )
-            callback = None
-            if on_iteration is not None:
-                callback = lambda iteration, _seconds, _loss: on_iteration(iteration + 1)  # noqa: E731
-            model.fit(investor_features, show_progress=False, callback=callback)
+            model.fit(investor_features, show_progress=False, callback=_iteration_callback(on_iteration))
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.feature_factors = np.asarray(model.item_factors, dtype=np.float32)
         return self
@@ -99,3 +96,14 @@ class ALSPart:
             rhs = (local.T * (1.0 + confidence)).sum(axis=1)
             result[row] = np.linalg.solve(lhs, rhs)
         return result
+
+
+def _iteration_callback(on_iteration: Callable[[int], None] | None) -> Callable[..., None] | None:
+    """implicit's ``callback(iteration, seconds, loss)`` as a 1-based iteration count."""
+    if on_iteration is None:
+        return None
+
+    def callback(iteration: int, _seconds: float, _loss: float) -> None:
+        on_iteration(iteration + 1)
+
+    return callback

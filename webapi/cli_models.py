@@ -19,15 +19,22 @@ from sqlalchemy import Engine
 
 from data.attribution import attributed_events, served_lists, traffic_report
 from data.model_registry import ModelVersion, list_versions
+from recommender.errors import ArtifactError
 from recommender.evaluation.holdout import DEFAULT_HOLDOUT_DAYS
 from recommender.promotion import DEFAULT_TOLERANCE, GATED_METRICS
 from webapi.activation import ActivationRefusedError, activate_model_version
 from webapi.cli_support import echo, migrated_engine
+from webapi.replay import UnknownReplayVersionError, replay_versions
 from webapi.schedule import InvalidIntervalError, parse_interval, run_every
 from webapi.training import PROMOTED, SKIPPED, NoEventsError, TrainingOptions, TrainingOutcome, run_training
 from webapi.training_progress import StageLines
 
 AS_OF_TYPE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])
+GROUPINGS = {
+    "model": ("model_version",),
+    "rule": ("rule_version",),
+    "both": ("model_version", "rule_version"),
+}
 NOT_PROMOTED_EXIT = 3
 
 
@@ -55,15 +62,22 @@ def models_dir() -> Path:
 @click.option("--tolerance", type=click.FloatRange(0, 1, max_open=True), default=DEFAULT_TOLERANCE,
               show_default=True, help="How much worse (relative) than the active version the holdout "
               "NDCG@10 or buyer recall@50 may be before the new version is rejected.")
-@click.option("--holdout-days", type=click.FloatRange(1, 365), default=DEFAULT_HOLDOUT_DAYS, show_default=True,
+@click.option("--holdout-days", type=click.FloatRange(1, 365), default=DEFAULT_HOLDOUT_DAYS,
+              show_default=True,
               help="The time-ordered holdout: the newest this many days of events (widened when too few).")
 @click.option("--every", type=IntervalType(), default=None,
-              help="Keep running: train, sleep this long (30m, 6h, 1d), repeat; a run without new events skips.")
+              help="Keep running: train, sleep this long (30m, 6h, 1d), repeat; "
+              "a run without new events skips.")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True,
               help="Fits run at the same time (holdout candidate, holdout active version, final model).")
 @with_appcontext
 def train_command(
-    as_of: datetime | None, force: bool, tolerance: float, holdout_days: float, every: timedelta | None, workers: int
+    as_of: datetime | None,
+    force: bool,
+    tolerance: float,
+    holdout_days: float,
+    every: timedelta | None,
+    workers: int,
 ) -> None:
     """Build a new model version from the database, measure it on a time-ordered holdout against
     the active version, and make it active only if it is not worse (see docs/operations.md)."""
@@ -109,7 +123,8 @@ def outcome_lines(version: ModelVersion, status: str) -> list[str]:
     lines.append(f"  candidate            {_scores(metrics.get('candidate'))}")
     active = metrics.get("active")
     if active:
-        lines.append(f"  active {active['version']}  {_scores(active.get('metrics'))}  ({active['measured']})")
+        scores = _scores(active.get("metrics"))
+        lines.append(f"  active {active['version']}  {scores}  ({active['measured']})")
     lines.append(f"  artifact: {version.artifact_path}")
     return lines
 
@@ -167,7 +182,7 @@ def models_activate(version: str) -> None:
 @models_group.command("compare")
 @click.option("--since", type=AS_OF_TYPE, default=None, help="Only lists served at or after this time (UTC).")
 @click.option("--until", type=AS_OF_TYPE, default=None, help="Only lists served before this time (UTC).")
-@click.option("--by", "group_by", type=click.Choice(["model", "rule", "both"]), default="model", show_default=True,
+@click.option("--by", "group_by", type=click.Choice(sorted(GROUPINGS)), default="model", show_default=True,
               help="Compare model versions, rule-set versions, or each pair.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_appcontext
@@ -175,7 +190,7 @@ def models_compare(since: datetime | None, until: datetime | None, group_by: str
     """Versions on real traffic: lists served, impressions, actions attributed by request id,
     view and action rates, and the mean reciprocal rank of the items investors acted on."""
     engine = migrated_engine()
-    by = {"model": ("model_version",), "rule": ("rule_version",), "both": ("model_version", "rule_version")}[group_by]
+    by = GROUPINGS[group_by]
     with engine.connect() as connection:
         lists = served_lists(connection, since, until)
         attributed = attributed_events(connection, since, until)
@@ -190,9 +205,37 @@ def models_compare(since: datetime | None, until: datetime | None, group_by: str
         label = ", ".join(f"{key.replace('_', ' ')} {row[key]}" for key in by)
         echo(
             f"{label}: {row['lists']} lists, {row['impressions']} impressions, {row['attributed_events']} "
-            f"attributed events; view rate {_rate(row['view_rate'])}, action rate {_rate(row['action_rate'])}, "
+            f"attributed events; view rate {_rate(row['view_rate'])}, "
+            f"action rate {_rate(row['action_rate'])}, "
             f"lists acted on {_rate(row['list_action_rate'])}, MRR of acted items "
             f"{_number(row['mean_reciprocal_rank'])}, list MRR {_number(row['list_mrr'])}"
+        )
+
+
+@models_group.command("replay")
+@click.argument("versions", nargs=-1, required=True)
+@click.option("--since", type=AS_OF_TYPE, default=None, help="Only lists served at or after this time (UTC).")
+@click.option("--until", type=AS_OF_TYPE, default=None, help="Only lists served before this time (UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def models_replay(
+    versions: tuple[str, ...], since: datetime | None, until: datetime | None, as_json: bool
+) -> None:
+    """Re-rank the served lists investors acted on with each of VERSIONS: the mean reciprocal rank
+    each gives the acted items, on the same lists and actions (and their rank as served)."""
+    engine = migrated_engine()
+    try:
+        report = replay_versions(engine, list(versions), since, until)
+    except (UnknownReplayVersionError, ArtifactError) as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        echo(json.dumps(report, indent=2))
+        return
+    for row in report:
+        echo(
+            f"{row['version']}: {row['acted_items']} acted items in {row['lists']} lists "
+            f"({row['lists_skipped']} it cannot score), MRR {_number(row['mean_reciprocal_rank'])} "
+            f"(as served: {_number(row['served_mean_reciprocal_rank'])})"
         )
 
 

@@ -1,15 +1,18 @@
-"""Where trained models live: artifacts under the instance folder, versions in the store."""
+"""Where trained models live: artifacts under the instance folder, versions in the store.
+
+A training run (``webapi.training``) writes and registers versions; this module names them and
+loads the active one.
+"""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from data.model_registry import ACTIVE, CANDIDATE, ModelVersion, active_version, activate_version, register_version
+from data.model_registry import ModelVersion, active_version
 from recommender.hybrid import HybridRecommender
 
 
@@ -27,35 +30,6 @@ def utc_now() -> datetime:
 
 def new_version_name(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-
-
-def save_and_activate(
-    engine: Engine,
-    model: HybridRecommender,
-    models_dir: Path,
-    trained_until: datetime,
-    event_high_water: int,
-    metrics: dict,
-) -> ModelVersion:
-    """Write the artifact, then register and activate it in one transaction."""
-    created = utc_now()
-    name = new_version_name(created)
-    path = models_dir / f"{name}.npz"
-    model.save(path)
-    version = ModelVersion(
-        version=name,
-        created_at=created,
-        status=ACTIVE,
-        artifact_path=str(path.resolve()),
-        trained_until=trained_until,
-        event_high_water=event_high_water,
-        params=model.config.to_dict(),
-        metrics=metrics,
-    )
-    with engine.begin() as connection:
-        register_version(connection, replace(version, status=CANDIDATE))
-        activate_version(connection, name)
-    return version
 
 
 def load_active_model(engine: Engine) -> tuple[ModelVersion, HybridRecommender]:

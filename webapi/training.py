@@ -123,7 +123,9 @@ def run_training(
             _timed, timings, "final fit", train_recommender, market.investors, market.packages, learned, now,
             options.config, progress=PrefixedProgress(progress, "final model"),
         )
-        candidate_fit = _submit_holdout_fit(pool, timings, holdout, learned, options.config, progress, "candidate")
+        candidate_fit = _submit_holdout_fit(
+            pool, timings, holdout, learned, options.config, progress, "candidate"
+        )
         measure = _measure_active(pool, timings, market, holdout, active, options, progress)
         candidate_score = _scored(candidate_fit, holdout, progress, "candidate")
         active_score = measure.score(candidate_score, holdout, progress)
@@ -146,7 +148,9 @@ def run_training(
             **decision.to_json(), "tolerance": options.tolerance, "forced": options.force,
             "standard_errors": {name: round(value, 6) for name, value in noise.items()},
         },
-        "data": {"investors": len(market.investors), "packages": len(market.packages), "events": len(learned)},
+        "data": {
+            "investors": len(market.investors), "packages": len(market.packages), "events": len(learned),
+        },
         "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
     }
     with progress.stage("saving the artifact"):
@@ -181,7 +185,9 @@ def _active(engine: Engine) -> ModelVersion | None:
         return active_version(connection)
 
 
-def _timed(timings: dict[str, float], name: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _timed(
+    timings: dict[str, float], name: str, function: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
     started = time.perf_counter()
     try:
         return function(*args, **kwargs)
@@ -198,7 +204,8 @@ def _submit_holdout_fit(
         return None
     split = replace(holdout.split, train_events=events[events["occurred_at"] <= holdout.split.cutoff])
     return pool.submit(
-        _timed, timings, f"holdout {who} fit", fit_on_split, split, config, PrefixedProgress(progress, f"holdout {who}")
+        _timed, timings, f"holdout {who} fit", fit_on_split, split, config,
+        PrefixedProgress(progress, f"holdout {who}"),
     )
 
 
@@ -232,7 +239,9 @@ class ActiveMeasure:
     fit: Future[HybridRecommender] | None = None
     same_as_candidate: bool = False
 
-    def score(self, candidate: HoldoutScore | None, holdout: Holdout, progress: Progress) -> HoldoutScore | None:
+    def score(
+        self, candidate: HoldoutScore | None, holdout: Holdout, progress: Progress
+    ) -> HoldoutScore | None:
         """Its holdout score (None when not measured)."""
         if self.same_as_candidate:
             return candidate
@@ -264,7 +273,8 @@ def _measure_active(
         return ActiveMeasure(f"not measured: its parameters are unreadable ({error})")
     events = market.events
     cutoff = holdout.split.cutoff
-    snapshot = events[(events["id"] <= active.event_high_water) & (events["occurred_at"] <= active.trained_until)]
+    seen = (events["id"] <= active.event_high_water) & (events["occurred_at"] <= active.trained_until)
+    snapshot = events[seen]
     known = snapshot[snapshot["occurred_at"] <= cutoff]
     same_events = len(known) == int((events["occurred_at"] <= cutoff).sum())
     if config == options.config and options.transform_events is None and same_events:
@@ -273,7 +283,9 @@ def _measure_active(
             same_as_candidate=True,
         )
     fit = _submit_holdout_fit(pool, timings, holdout, known, config, progress, "active")
-    return ActiveMeasure(f"refitted on its snapshot (events up to id {active.event_high_water}) at the cutoff", fit)
+    return ActiveMeasure(
+        f"refitted on its snapshot (events up to id {active.event_high_water}) at the cutoff", fit
+    )
 
 
 def _register(
@@ -309,8 +321,9 @@ def _register(
             moved = (current.version if current else None) != (active.version if active else None)
             if decision.promote and moved and not options.force:
                 reason = (
-                    f"not promoted: the active version changed to {current.version if current else 'none'} during "
-                    f"training (gate: {decision.reason}); activate it with `assetmatch models activate {name}`"
+                    f"not promoted: the active version changed to {current.version if current else 'none'} "
+                    f"during training (gate: {decision.reason}); activate it with "
+                    f"`assetmatch models activate {name}`"
                 )
                 version = replace(version, note=reason)
                 register_version(connection, version)

@@ -32,7 +32,9 @@ class StageLines:
         began = time.perf_counter()
         steps = f" ({total} steps)" if total else ""
         self._line(f"{name}{steps} ...")
-        bar = tqdm(total=total, desc=name, unit="step", disable=None, file=sys.stderr, leave=False) if total else None
+        bar = None
+        if total:
+            bar = tqdm(total=total, desc=name, unit="step", disable=None, file=sys.stderr, leave=False)
 
         def advance(steps: int) -> None:
             if bar is not None:
