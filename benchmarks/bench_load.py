@@ -11,27 +11,32 @@ while the sizes match, so only the first run pays for generation, import and tra
 the market's end):
 
 - recommendations: ``GET /v1/investors/{id}/recommendations?k=20&explain=true`` for uniformly
-  random investors, at a constant request rate (target: p99 < 50 ms at 500 requests/s, no
-  errors), then at saturation;
+  random investors, at two constant rates (``--rate`` 500/s, the target: p99 < 50 ms and no
+  errors; ``--low-rate`` 100/s, the latency of a server with cores to spare), then at saturation;
 - event ingestion: ``POST /v1/events`` with batches of 500 new events (target: 5,000 events/s);
 - baseline: ``benchmarks/trivial_wsgi.py``, a Flask route returning a 20-item JSON list, served
-  by gunicorn with the same worker settings, under the same two loads.
+  by gunicorn with the same worker settings, under the same loads;
+- where a recommendation's CPU goes: its stages (FAISS search, rules and reasons, JSON, the whole
+  WSGI call, Flask alone) timed in this process as thread CPU time, once the servers are gone.
 
 Constant rate ("open loop"): each of ``--processes`` load processes sends its share of the rate
 on a fixed schedule, whatever the server does, and a request's latency is measured from the
 moment it was scheduled, not from when it was finally sent, so a stalled server is not hidden by
-a stalled client (coordinated omission). Requests still outstanding beyond ``--max-outstanding``
-per process are not sent and count as errors. Saturation ("closed loop"): ``wrk`` when it is
-installed (``apt-get install wrk``), else the same Python client with a fixed number of
-connections; its latencies are those of a closed loop, so only its throughput is reported.
-Every connection is new (gunicorn's sync workers close each one), as for clients without
-keep-alive behind a proxy.
+a stalled client (coordinated omission). A process with 500 requests outstanding skips the
+requests that fall due and counts them as errors ("not sent"). Saturation ("closed loop"):
+``wrk`` when it is installed, else the same Python client with a fixed number of connections;
+its latencies leave out the time a request would have waited to be sent, so read its
+throughput. Every connection is new (gunicorn's sync workers close each one). "Server CPU per
+request" is the CPU time of the gunicorn workers over the requests they answered: unlike the
+latencies, it barely depends on what else the machine runs.
 
-Prerequisites: the project installed (``bash scripts/venv.sh``), ~5 GB free under ``--cache``;
-optional ``wrk`` (Debian package ``wrk``). Run it on a quiet machine: the load generator shares
-the cores with the server. Posted events are deleted from the cached store afterwards.
+Prerequisites: the project installed (``bash scripts/venv.sh``); ~1 GB free under ``--cache``;
+``wrk`` for the saturation runs (Debian: ``apt-get install wrk``; without it the Python client
+is used, which takes more of the cores it shares with the server). Run it on a quiet machine
+and note the load average it prints. Posted events are deleted from the cached store afterwards.
 
     python benchmarks/bench_load.py [--rate 500] [--seconds 30] [--cache /tmp/assetmatch-load]
+    python benchmarks/bench_load.py --breakdown-only
     python benchmarks/bench_load.py --investors 2000 --packages 5000 --live 1000 --cache /tmp/al-small
 """
 
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import multiprocessing
 import os
@@ -61,7 +67,7 @@ import numpy as np
 from sqlalchemy import delete, func, select, update
 
 from data.contract import LIVE_STATUSES
-from data.schema import events_table, investors_table, packages_table
+from data.schema import events_table, investors_table, packages_table, served_lists_table
 from data.store import create_store_engine, default_sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,11 +254,13 @@ def market_ids(instance: Instance) -> tuple[list[str], list[str]]:
 
 
 def delete_posted_events(instance: Instance) -> int:
+    """Leave the cached store as built: drop the events posted and the lists served by a run."""
     engine = create_store_engine(instance.database_url)
     with engine.begin() as connection:
         deleted = connection.execute(
             delete(events_table).where(events_table.c.event_id.like(f"{EVENT_PREFIX}%"))
         )
+        connection.execute(delete(served_lists_table))
     engine.dispose()
     return int(deleted.rowcount or 0)
 
@@ -656,6 +664,69 @@ def load_average() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
+def breakdown(instance: Instance, investors: list[str], count: int) -> list[str]:
+    """Where a recommendation request's CPU goes: its stages timed in this process, one thread.
+
+    Each investor's request is timed stage by stage, interleaved, as thread CPU time (so time
+    spent waiting for a core does not count); medians over ``count`` investors.
+    """
+    os.environ["OMP_NUM_THREADS"] = "1"  # as webapi/gunicorn_conf.py sets it for the workers
+    os.environ.update({k: v for k, v in instance.env().items() if k.startswith("ASSETMATCH_")})
+    from webapi.api.context import SERVING_EXTENSION
+    from webapi.app import create_app
+
+    app = create_app()
+    state = app.extensions[SERVING_EXTENSION]
+    state.refresh(force=True)
+    matcher, now = state.snapshot.matcher, state.clock()
+    model = matcher.model
+    pool = max(matcher.rules.candidates, 20)
+
+    def wsgi(path: str, query: str = "") -> None:
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": HOST,
+            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+            "wsgi.multiprocess": True, "wsgi.run_once": False, "HTTP_HOST": HOST,
+            "HTTP_AUTHORIZATION": f"Bearer {instance.key}", "REMOTE_ADDR": HOST,
+        }  # fmt: skip
+        statuses: list[str] = []
+        b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+        if not statuses[0].startswith("200"):
+            raise SystemExit(f"{path}: {statuses[0]}")
+
+    def search(investor: str) -> None:
+        model.package_index.search(model.investor_vectors[model.investor_ids.rows([investor])], pool)
+
+    def listed(investor: str) -> None:
+        ranked = matcher.recommend(investor, 20, now)
+        app.json.dumps(ranked.to_json(explain=True, include_removed=False))
+
+    stages = {
+        f"FAISS exact search, {pool} candidates of {len(model.package_index):,} live": search,
+        "matcher.recommend (search, rules, scores, reasons)": lambda i: matcher.recommend(i, 20, now),
+        "matcher.recommend + the list as masked JSON": listed,
+        "whole request in-process (WSGI call, no HTTP)": lambda i: wsgi(
+            f"/v1/investors/{i}/recommendations", "k=20&explain=true"
+        ),
+        "Flask alone: GET /healthz in-process": lambda i: wsgi("/healthz"),
+    }
+    rng = np.random.default_rng(5)
+    chosen = [investors[n] for n in rng.integers(len(investors), size=count + 50)]
+    times: dict[str, list[float]] = {name: [] for name in stages}
+    for n, investor in enumerate(chosen):
+        for name, stage in stages.items():
+            started = time.thread_time()
+            stage(investor)
+            if n >= 50:  # the first ones warm up
+                times[name].append(time.thread_time() - started)
+    table = ["| stage (one thread, CPU time) | median ms | p90 ms |", "|---|---|---|"]
+    for name, values in times.items():
+        median, p90 = np.percentile(np.array(values) * 1000.0, [50, 90])
+        table.append(f"| {name} | {median:.2f} | {p90:.2f} |")
+    return table
+
+
 def load_runs(
     paths: list[str], port: int, key: str | None, master: int, rates: list[float], args: argparse.Namespace
 ) -> dict[float | str, Outcome]:
@@ -694,6 +765,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="Events per POST /v1/events.")
     parser.add_argument("--batches", type=int, default=200, help="How many event batches to post.")
     parser.add_argument("--ingest-connections", type=int, default=4)
+    parser.add_argument(
+        "--breakdown",
+        type=int,
+        default=1000,
+        help="Investors whose requests are timed stage by stage (0: none).",
+    )
+    parser.add_argument("--breakdown-only", action="store_true", help="Only the in-process breakdown.")
     args = parser.parse_args()
 
     instance = build_instance(
@@ -702,6 +780,9 @@ def main() -> None:
     investors, live = market_ids(instance)
     rec_paths = [f"/v1/investors/{i}/recommendations?k=20&explain=true" for i in investors]
     print(f"load average before: {load_average()} ({os.cpu_count()} cores)", file=sys.stderr)
+    if args.breakdown_only:
+        print("\n".join(breakdown(instance, investors, args.breakdown)))
+        return
     rates = sorted({args.rate, args.low_rate}, reverse=True)
     api = ["-c", "webapi/gunicorn_conf.py", "webapi.wsgi:app"]
     with gunicorn(api, instance.env(), API_PORT, "/metrics", workers_ready=2) as master:
@@ -714,7 +795,7 @@ def main() -> None:
     with gunicorn(baseline, dict(os.environ), BASELINE_PORT, "/items", workers_ready=0) as master:
         base = load_runs(["/items"], BASELINE_PORT, None, master, rates, args)
     deleted = delete_posted_events(instance)
-    print(f"  {deleted:,} posted events deleted from the cached store", file=sys.stderr)
+    print(f"  {deleted:,} posted events and the served lists deleted from the cached store", file=sys.stderr)
 
     tool = f"{saturation_tool()}, {args.connections} connections"
     event_rate = events.payload / events.seconds if events.seconds else 0.0
@@ -753,6 +834,8 @@ def main() -> None:
             for rate in rates
         )
     )
+    if args.breakdown:
+        lines += ["", *breakdown(instance, investors, args.breakdown)]
     print("\n".join(lines))
 
 

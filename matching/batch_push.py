@@ -11,9 +11,13 @@ Exposure is then settled across the whole push (docs/matching.md):
   where more lists hold it, the investors who rank it highest keep it and the others get
   their next candidate (repeated until no listing is over the cap);
 - floor: every live listing should be in at least ``exposure.floor_investors`` investors' top
-  ``exposure.floor_top_k``. A listing below the floor is lifted into the bottom of the top of its
-  best-ranked eligible buyers (its own buyer list) who do not yet have it there — at most three
-  lifted listings per investor, and never displacing a listing that is itself at its floor.
+  ``exposure.floor_top_k``. A listing below the floor is lifted into the bottom of the top of
+  interested investors who do not have it there yet — its own buyer list first, then investors
+  holding it further down their lists — at most three lifted listings per investor, and never
+  displacing a listing that is itself at its floor.
+
+Lists the rules leave short are searched again eight times wider, then over exactly the
+eligible rows, so rules never cut a list short while eligible candidates remain.
 """
 
 from __future__ import annotations
@@ -481,67 +485,106 @@ def apply_floor(
     exposure: Exposure,
     diversity_fits: Callable[[np.ndarray], bool] | None = None,
 ) -> tuple[int, int]:
-    """Lift live listings below the floor into their best eligible buyers' top lists (in place).
+    """Lift live listings below the floor into interested investors' top lists (in place).
 
     ``lists`` holds the top k package rows of the investors at ``investor_rows``; ``buyers``
-    the ranked eligible buyers of each of ``live_rows``. Returns how many listings were lifted
-    and how many are still below the floor. Lists are edited as Python lists (a few dozen
-    entries each), converted only for the investors a lift considers.
+    the ranked eligible buyers of each of ``live_rows``. Interested investors are tried in
+    two rounds: first each listing's own buyers, best first; then investors who already hold
+    the listing further down their list (beyond the top), the highest-placed first. Returns
+    how many listings were lifted and how many are still below the floor.
     """
-    floor, cap = exposure.floor_investors, exposure.daily_cap_per_package
     top_k = min(exposure.floor_top_k, lists.shape[1])
-    if floor <= 0 or top_k <= 0 or not len(live_rows) or not len(lists):
+    if exposure.floor_investors <= 0 or top_k <= 0 or not len(live_rows) or not len(lists):
         return 0, 0
-    size = max(int(lists.max()) + 1, int(live_rows.max()) + 1)
-    in_top = np.bincount(lists[:, :top_k][lists[:, :top_k] >= 0], minlength=size).tolist()
-    everywhere = np.bincount(lists[lists >= 0], minlength=size).tolist()
-    below = np.flatnonzero(np.asarray(in_top)[live_rows] < floor)
-    position_of = {row: n for n, row in enumerate(investor_rows.tolist())} if len(below) else {}
-    lifts: dict[int, int] = {}
-    edited: dict[int, list[int]] = {}
-    capacity = FLOOR_SLOTS_PER_INVESTOR * len(lists)
-    lifted = unmet = 0
-    for package_position in below.tolist():
+    floor = _Floor(
+        lists, top_k, max(int(lists.max()) + 1, int(live_rows.max()) + 1), exposure, diversity_fits
+    )
+    position_of = {row: n for n, row in enumerate(investor_rows.tolist())}
+    for package_position in floor.below(live_rows).tolist():
         package = int(live_rows[package_position])
-        got = False
         for investor_row in buyers.rows[package_position].tolist():
-            if investor_row < 0 or in_top[package] >= floor or capacity == 0:
+            if (
+                investor_row < 0
+                or not floor.wants(package)
+                or floor.lift(package, position_of.get(investor_row))
+            ):
                 break
-            n = position_of.get(investor_row)
-            used = lifts.get(n, 0) if n is not None else FLOOR_SLOTS_PER_INVESTOR
-            if used >= FLOOR_SLOTS_PER_INVESTOR:
-                continue
-            row = edited.get(n)
-            if row is None:
-                row = edited[n] = lists[n].tolist()
-            held = row.index(package) if package in row else -1
-            if 0 <= held < top_k:
-                continue
-            if row[top_k - 1] >= 0 and in_top[row[top_k - 1 - used]] <= floor:
-                continue  # the listing it would push out of the top would fall below its own floor
-            if held < 0 and cap is not None and everywhere[package] >= cap:
-                break
-            new_row, displaced = _lifted(row, package, top_k, used)
-            if displaced >= 0 and in_top[displaced] <= floor:
-                continue  # it would fall below its own floor
-            if diversity_fits is not None and not diversity_fits(np.asarray(new_row[: len(row)])):
-                continue
-            if held < 0:  # the list grew by one: its last listing drops off the end
-                everywhere[package] += 1
-                if new_row[len(row)] >= 0:
-                    everywhere[new_row[len(row)]] -= 1
-            edited[n] = row = new_row[: len(row)]
-            in_top[package] += 1
-            if displaced >= 0:
-                in_top[displaced] -= 1
-            lifts[n] = used + 1
-            capacity -= 1
-            got = True
-        lifted += got
-        unmet += in_top[package] < floor
-    for n, row in edited.items():
-        lists[n] = row
-    return lifted, unmet
+    still_below = np.zeros(floor.size, dtype=bool)
+    still_below[live_rows[floor.below(live_rows)]] = True
+    tail = lists[:, top_k:]
+    holders, places = np.nonzero(still_below[np.maximum(tail, 0)] & (tail >= 0))
+    for place in np.argsort(places, kind="stable").tolist():
+        package = int(tail[holders[place], places[place]])
+        if floor.wants(package):
+            floor.lift(package, int(holders[place]))
+    floor.write_back()
+    return len(floor.lifted), int(len(floor.below(live_rows)))
+
+
+class _Floor:
+    """The state of the floor's lifts: listings in each top, lifts per investor, edited lists."""
+
+    def __init__(
+        self,
+        lists: np.ndarray,
+        top_k: int,
+        size: int,
+        exposure: Exposure,
+        diversity_fits: Callable[[np.ndarray], bool] | None,
+    ) -> None:
+        self.lists, self.top_k, self.size = lists, top_k, size
+        self.floor, self.cap = exposure.floor_investors, exposure.daily_cap_per_package
+        self.diversity_fits = diversity_fits
+        top = lists[:, :top_k]
+        self.in_top = np.bincount(top[top >= 0], minlength=size).tolist()
+        self.everywhere = np.bincount(lists[lists >= 0], minlength=size).tolist()
+        self.lifts: dict[int, int] = {}
+        self.edited: dict[int, list[int]] = {}
+        self.capacity = FLOOR_SLOTS_PER_INVESTOR * len(lists)
+        self.lifted: set[int] = set()
+
+    def below(self, live_rows: np.ndarray) -> np.ndarray:
+        """Positions in ``live_rows`` of the listings below the floor."""
+        return np.flatnonzero(np.asarray(self.in_top)[live_rows] < self.floor)
+
+    def wants(self, package: int) -> bool:
+        return self.in_top[package] < self.floor and self.capacity > 0
+
+    def lift(self, package: int, n: int | None) -> bool:
+        """Try to lift ``package`` into investor ``n``'s top; True when the cap forbids any more."""
+        used = self.lifts.get(n, 0) if n is not None else FLOOR_SLOTS_PER_INVESTOR
+        if used >= FLOOR_SLOTS_PER_INVESTOR:
+            return False
+        row = self.edited.get(n)  # type: ignore[arg-type]
+        if row is None:
+            row = self.edited[n] = self.lists[n].tolist()  # type: ignore[index]
+        held = row.index(package) if package in row else -1
+        top_k, in_top = self.top_k, self.in_top
+        if 0 <= held < top_k:
+            return False
+        if row[top_k - 1] >= 0 and in_top[row[top_k - 1 - used]] <= self.floor:
+            return False  # the listing it would push out of the top would fall below its own floor
+        if held < 0 and self.cap is not None and self.everywhere[package] >= self.cap:
+            return True
+        new_row, displaced = _lifted(row, package, top_k, used)
+        if self.diversity_fits is not None and not self.diversity_fits(np.asarray(new_row[: len(row)])):
+            return False
+        if held < 0:  # the list grew by one: its last listing drops off the end
+            self.everywhere[package] += 1
+            if new_row[len(row)] >= 0:
+                self.everywhere[new_row[len(row)]] -= 1
+        self.edited[n] = new_row[: len(row)]  # type: ignore[index]
+        in_top[package] += 1
+        if displaced >= 0:
+            in_top[displaced] -= 1
+        self.lifts[n] = used + 1  # type: ignore[index]
+        self.capacity -= 1
+        self.lifted.add(package)
+        return False
+
+    def write_back(self) -> None:
+        for n, row in self.edited.items():
+            self.lists[n] = row
 
 
 def _lifted(row: list[int], package: int, top_k: int, lifts: int) -> tuple[list[int], int]:

@@ -135,3 +135,13 @@ def test_todays_impressions_count_toward_the_cap_when_serving(tiny: Matcher) -> 
     assert (
         top in capped.recommend("fund", 20).ids or top not in tiny.recommend("fund", 20).ids
     )  # seen: not new
+
+
+def test_the_floor_also_lifts_a_listing_from_further_down_a_list_that_holds_it() -> None:
+    # Listing 9 has no buyer list of its own, but investors 1 and 2 rank it 5th and 4th.
+    lists = np.array([[1, 2, 3, 4, 5], [1, 2, 3, 4, 9], [1, 2, 3, 9, 5], [1, 2, 3, 4, 5]])
+    live = np.array([1, 2, 3, 9])
+    buyers = Lists(np.array([[0, 1, 2, 3]] * 3 + [[-1, -1, -1, -1]]), np.zeros((4, 4)))
+    lifted, unmet = apply_floor(lists, np.arange(4), live, buyers, Exposure(floor_investors=2, floor_top_k=3))
+    assert (lifted, unmet) == (1, 0)
+    assert 9 in lists[1, :3] and 9 in lists[2, :3]
