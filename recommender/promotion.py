@@ -74,9 +74,10 @@ def decide_promotion(
         holdout; a shortfall within ``NOISE_STANDARD_ERRORS`` of them is not a rejection.
     """
     check_tolerance(tolerance)
-    comparison = _comparison(candidate, active, gated)
     if force:
-        return GateDecision(True, _joined("promoted by --force", comparison), ())
+        unforced = decide_promotion(candidate, active, gated, tolerance, False, active_version, noise)
+        return GateDecision(True, f"promoted by --force (without it: {unforced.reason})", unforced.compared)
+    comparison = _comparison(candidate, active, gated)
     if active is None:
         return GateDecision(True, "promoted: no version was active (first version)")
     if not gated:

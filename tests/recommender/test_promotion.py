@@ -27,7 +27,7 @@ CASES = [
     ("zero tolerance rejects any loss", {"ndcg@10": 0.2999, "buyer_recall@50": 0.5}, ACTIVE, BOTH, 0.0, False,
      False, ["rejected"]),
     ("force promotes a worse model and says so", {"ndcg@10": 0.1, "buyer_recall@50": 0.1}, ACTIVE, BOTH, 0.02, True,
-     True, ["--force", "ndcg@10 0.1000 vs 0.3000"]),
+     True, ["promoted by --force (without it: rejected: ndcg@10 0.1000 is -66.7%"]),
     ("only the gated metric counts", {"ndcg@10": 0.31, "buyer_recall@50": 0.1}, ACTIVE, ("ndcg@10",), 0.02, False,
      True, ["promoted"]),
     ("insufficient holdout gates nothing", {}, ACTIVE, (), 0.02, False, True, ["insufficient holdout"]),
