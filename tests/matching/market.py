@@ -209,7 +209,7 @@ EVENTS = [
     ],
     *[event("amc", f"old{n}", "view", days_ago=150 - n, dwell=30.0) for n in range(12)],
 ]
-for row in EVENTS:  # the profile helpers count back from their own clock; this market's is NOW
+for row in EVENTS:  # tests.profiles.market counts back from its own clock; this market's is NOW
     row["occurred_at"] = NOW - (pd.Timestamp("2025-01-01") - row["occurred_at"])
 
 
