@@ -78,6 +78,11 @@ def boost_reason(name: str, effect: float, facts: dict[str, list], n: int, now: 
             text = f"boosted: in preferred province {label(PROVINCES, facts['province'][n])}"
         else:
             text = f"boosted: in preferred region {label(REGIONS, facts['region'][n])}"
+    elif name == "featured":
+        text = (
+            f"boosted: featured listing ({label(ASSET_TYPES, facts['asset_type'][n])} "
+            f"in {label(PROVINCES, facts['province'][n])})"
+        )
     else:
         text = (
             f"boosted: data room {facts['dd'][n]:.0%} complete and an appraised value, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from data.contract import BANK_BATCH_MIN_LOANS, INVESTOR_TYPES, PROVINCES, SELLER_TYPES
+from data.contract import ASSET_TYPES, BANK_BATCH_MIN_LOANS, INVESTOR_TYPES, PROVINCES, SELLER_TYPES
 from matching.rule_fields import (
     INVALID,
     Choice,
@@ -215,6 +215,9 @@ RULE_SET_SCHEMA = _section(
                 "preferred_province": BOOST,
                 "hesitant_transparency": BOOST,
                 "hesitant_min_dd": SHARE,
+                "featured": BOOST,
+                "featured_asset_types": Names(ASSET_TYPES, "asset type"),
+                "featured_provinces": Names(PROVINCES, "province"),
             },
         ),
         "diversity": _section(

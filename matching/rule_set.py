@@ -84,6 +84,9 @@ class Boosts:
     preferred_province: Boost = field(default_factory=Boost)  # stated province, or its region at half weight
     hesitant_transparency: Boost = field(default_factory=Boost)  # hesitant investors: full data room and an appraisal
     hesitant_min_dd: float = 0.8
+    featured: Boost = field(default_factory=Boost)  # a platform campaign: listings of these types or provinces
+    featured_asset_types: tuple[str, ...] = ()
+    featured_provinces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

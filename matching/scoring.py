@@ -19,10 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from data.contract import ASSET_TYPES, PROVINCES
 from matching.rule_set import RuleSet
 
 Arrays = Mapping[str, np.ndarray]
-BOOST_NAMES = ("closing_soon", "newly_listed", "data_room", "preferred_province", "hesitant_transparency")
+BOOST_NAMES = (
+    "closing_soon", "newly_listed", "data_room", "preferred_province", "hesitant_transparency", "featured"
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class ScoreParts:
 
 def _bit(masks: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return (masks >> np.maximum(codes, 0).astype(np.int64)) & 1 == 1
+
+
+def featured_mask(rules: RuleSet, package: Arrays) -> np.ndarray:
+    """Listings the operator features: of a featured asset type or in a featured province."""
+    types = [ASSET_TYPES.index(t) for t in rules.boosts.featured_asset_types]
+    provinces = [PROVINCES.index(p) for p in rules.boosts.featured_provinces]
+    return np.isin(package["asset_type"], types) | np.isin(package["province"], provinces)
 
 
 def scaled_model_scores(model_scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
@@ -92,6 +102,8 @@ def score_parts(
         effects["hesitant_transparency"] = (
             weight * boosts.hesitant_transparency.weight * (investor["hesitant"] & transparent)
         )
+    if boosts.featured.enabled and boosts.featured.weight:
+        effects["featured"] = weight * boosts.featured.weight * featured_mask(rules, package)
     for effect in effects.values():
         score = score + effect
     return ScoreParts(

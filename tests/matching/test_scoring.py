@@ -95,6 +95,19 @@ BOOST_CASES = [
         None,
     ),
     (
+        "a featured asset type is boosted for everyone",
+        replace(
+            DEFAULT_RULES,
+            boosts=replace(DEFAULT_RULES.boosts, featured=ON, featured_asset_types=("residential",)),
+        ),
+        "amc",
+        {"office": 3.0, "closing": 2.8, "flat": 2.5},
+        ["flat", "office", "closing"],
+        "flat",
+        "boost_featured",
+        "boosted: featured listing (residential in Jiangsu)",
+    ),
+    (
         "stated preferences blended in",
         replace(DEFAULT_RULES, blend=Blend(model=1.0, stated=1.5, rules=1.0)),
         "person",
