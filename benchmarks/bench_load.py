@@ -765,6 +765,17 @@ def approximate_search(model, investors: list[str], pool: int) -> list[str]:  # 
     return table
 
 
+def drain(master: int, limit: float = 120.0) -> None:
+    """Wait until the workers are idle: an overloaded run leaves connections queued whose clients
+    gave up, and the server still answers them, which would slow the next run."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = workers_cpu_seconds(master)
+        time.sleep(1.0)
+        if workers_cpu_seconds(master) - before < 0.05:
+            return
+
+
 def load_runs(
     paths: list[str], port: int, key: str | None, master: int, rates: list[float], args: argparse.Namespace
 ) -> dict[float | str, Outcome]:
@@ -776,7 +787,9 @@ def load_runs(
             master, lambda rate=rate: open_loop(paths, port, key, rate, args.seconds, args.processes)
         )
         print(f"  {paths[0]}... at {rate:g}/s: {dict(runs[rate].statuses)}", file=sys.stderr)
+        drain(master)
     runs["max"] = measured(master, lambda: saturation(paths, port, key, args.connections, args.seconds))
+    drain(master)
     print(f"  {paths[0]}... saturation: {dict(runs['max'].statuses)}", file=sys.stderr)
     return runs
 
@@ -787,7 +800,10 @@ def main() -> None:
     )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/assetmatch-load"))
     parser.add_argument(
-        "--database-url", default=None, help="Build on this store instead of SQLite in --cache."
+        "--database-url",
+        default=None,
+        help="Build on this store (an empty database of its own: runs delete its served lists) "
+        "instead of SQLite in --cache.",
     )
     parser.add_argument("--investors", type=int, default=100_000)
     parser.add_argument("--packages", type=int, default=80_000)
@@ -821,7 +837,7 @@ def main() -> None:
     if args.breakdown_only:
         print("\n".join(breakdown(instance, investors, args.breakdown)))
         return
-    rates = sorted({args.rate, args.low_rate}, reverse=True)
+    rates = sorted({args.rate, args.low_rate})  # the overloading one last
     api = ["-c", "webapi/gunicorn_conf.py", "webapi.wsgi:app"]
     with gunicorn(api, instance.env(), API_PORT, "/metrics", workers_ready=2) as master:
         ours = load_runs(rec_paths, API_PORT, instance.key, master, rates, args)

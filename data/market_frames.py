@@ -59,8 +59,12 @@ def _read(connection, table: Table, fields: tuple[Field, ...], where=None) -> pd
         query = query.where(where)
     if "id" in table.c:
         query = query.order_by(table.c.id)
-    result = connection.execute(query)
-    frame = pd.DataFrame(result.fetchall(), columns=[field.name for field in fields])
+    rows = connection.execute(query).fetchall()
+    names = [field.name for field in fields]
+    # Built column by column: given rows, pandas probes every SQLAlchemy Row for namedtuple
+    # fields, and each probe raises and catches an exception (two thirds of a 5-million-event read).
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
     return _typed(frame, fields)
 
 

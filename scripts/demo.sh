@@ -39,7 +39,13 @@ run generate --out "$MARKET_DIR" --investors "$INVESTORS" --packages "$PACKAGES"
 run import "$MARKET_DIR"
 echo "$wanted" > "$STAMP"
 run summary
-run train
+status=0
+run train || status=$?
+if [ "$status" -eq 3 ]; then
+  echo "the new model version was kept out of service; the active one goes on serving"
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
 run rank --out instance/push.json --k 20 --buyers-k 50
 OPERATOR_KEY="$(run keys create --role operator --label "demo operator" | tail -n 1)"
 PLATFORM_KEY="$(run keys create --role platform --label "demo platform" | tail -n 1)"
@@ -70,7 +76,7 @@ try:
   curl -s -H "Authorization: Bearer $PLATFORM_KEY" '$BASE/v1/investors/$INVESTOR_ID/recommendations?k=5'
   curl -s -H "Authorization: Bearer $OPERATOR_KEY" '$BASE/v1/rules'
   curl -s -X POST -H "Authorization: Bearer $PLATFORM_KEY" -H 'Content-Type: application/json' $BASE/v1/events \\
-    -d '{"event_id": "demo-1", "investor_id": "$INVESTOR_ID", "package_id": "$PACKAGE_ID", "event_type": "view", "occurred_at": "${TODAY}T10:00:00+08:00"}'
+    -d '{"event_id": "demo-1", "investor_id": "$INVESTOR_ID", "package_id": "$PACKAGE_ID", "event_type": "view", "occurred_at": "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)"}'
 
 serving the API with gunicorn (2 workers) on $BASE; Ctrl-C stops it
 EOF

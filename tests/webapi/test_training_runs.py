@@ -163,3 +163,14 @@ def _tiny_options(**options):  # type: ignore[no-untyped-def]
 
 def _broken_options(**options):  # type: ignore[no-untyped-def]
     return TrainingOptions(config=TINY, transform_events=shuffled_packages, **options)
+
+
+def test_training_an_empty_store_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSETMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.setenv("ASSETMATCH_INSTANCE_PATH", str(tmp_path))
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    result = runner.invoke(main, ["train"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "no events to learn from: run `assetmatch import DIR` first" in result.stderr
+    assert not (tmp_path / "models").exists()
