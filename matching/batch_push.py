@@ -33,7 +33,7 @@ from matching.eligibility import CODE, removal_codes
 from matching.matcher import NO_DIVERSITY, Matcher
 from matching.rule_set import Exposure
 from matching.scoring import score_parts
-from matching.selection import caps_of, select
+from matching.selection import caps_check, select
 from recommender.retrieval import VectorIndex
 
 BATCH = 2_048
@@ -606,21 +606,7 @@ def _lifted(row: list[int], package: int, top_k: int, lifts: int) -> tuple[list[
 
 def diversity_check(matcher: Matcher) -> Callable[[np.ndarray], bool] | None:
     """Whether a list of package rows keeps the rule set's diversity caps (None: no caps)."""
-    caps = caps_of(matcher.rules.diversity)
-    if not caps:
-        return None
-    columns = matcher.state.catalogue.columns
-
-    def fits(rows: np.ndarray) -> bool:
-        rows = rows[rows >= 0]
-        for key, cap, _ in caps:
-            values = columns[key][rows]
-            values = values[values >= 0]
-            if len(values) and np.bincount(values).max() > cap:
-                return False
-        return True
-
-    return fits
+    return caps_check(matcher.rules.diversity, matcher.state.catalogue.columns)
 
 
 _BANK = SELLER_TYPES.index("bank")

@@ -33,7 +33,7 @@ from matching.eligibility import removal_codes
 from matching.matcher import NO_DIVERSITY
 from matching.rule_set import RuleSet
 from matching.scoring import score_parts
-from matching.selection import caps_of, select
+from matching.selection import caps_check, select
 from profiles import build_profiles
 from recommender.evaluation.market_report import fit_on_split
 from recommender.evaluation.split import MarketSplit, time_split
@@ -188,21 +188,7 @@ def _buyer_lists(replay: ReplaySplit, compiled: CompiledRules) -> Lists:
 
 
 def _diversity_fits(replay: ReplaySplit, rules: RuleSet):  # type: ignore[no-untyped-def]
-    caps = caps_of(rules.diversity)
-    if not caps:
-        return None
-    columns = replay.catalogue.columns
-
-    def fits(rows: np.ndarray) -> bool:
-        rows = rows[rows >= 0]
-        for key, cap, _ in caps:
-            values = columns[key][rows]
-            values = values[values >= 0]
-            if len(values) and np.bincount(values).max() > cap:
-                return False
-        return True
-
-    return fits
+    return caps_check(rules.diversity, replay.catalogue.columns)
 
 
 def _measure(

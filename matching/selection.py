@@ -9,7 +9,7 @@ recorded as removed, with the code of the first stage it failed, and does not co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -31,6 +31,26 @@ def caps_of(diversity: Diversity) -> list[tuple[str, int, int]]:
         "province": diversity.max_per_province,
     }
     return [(key, int(limits[key]), CODE[code]) for key, code in DIVERSITY_KEYS if limits[key] is not None]
+
+
+def caps_check(
+    diversity: Diversity, columns: Mapping[str, np.ndarray]
+) -> Callable[[np.ndarray], bool] | None:
+    """A test of whether a list of package rows keeps the diversity caps (None: no caps set)."""
+    caps = caps_of(diversity)
+    if not caps:
+        return None
+
+    def fits(rows: np.ndarray) -> bool:
+        rows = rows[rows >= 0]
+        for key, cap, _ in caps:
+            values = columns[key][rows]
+            values = values[values >= 0]
+            if len(values) and np.bincount(values).max() > cap:
+                return False
+        return True
+
+    return fits
 
 
 def select(

@@ -56,7 +56,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
         return
-    server = request.getfixturevalue("postgres_url")
+    yield from fresh_postgres_schema(request.getfixturevalue("postgres_url"))
+
+
+def fresh_postgres_schema(server: str) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema of the server; dropped afterwards."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server)
     with admin.begin() as connection:

@@ -10,7 +10,6 @@ lists synchronously, so each request sees what the one before it wrote.
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from werkzeug.test import TestResponse
 
 from data.api_keys import create_key, revoke_key
@@ -30,7 +29,7 @@ from data.model_registry import CANDIDATE, ModelVersion, activate_version, regis
 from data.store import create_store_engine, upgrade_schema
 from recommender.hybrid import ALSParams, HybridConfig, LightFMParams
 from recommender.pipeline import train_recommender
-from tests.conftest import SAMPLE_MARKET
+from tests.conftest import SAMPLE_MARKET, fresh_postgres_schema
 from webapi.app import create_app
 
 AS_OF = datetime(2026, 6, 20)
@@ -98,18 +97,7 @@ def module_database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}"
         return
-    server = request.getfixturevalue("postgres_url")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        separator = "&" if "?" in server else "?"
-        yield f"{server}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from fresh_postgres_schema(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="module")
