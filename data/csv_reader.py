@@ -28,8 +28,9 @@ Reading rules that the contract leaves open:
   what pandas 3 parses to, what ``datetime`` and SQL timestamps hold, and sub-microsecond digits
   are dropped. A date is the instant its day starts in the market's time zone, so
   ``2025-03-14`` becomes ``2025-03-13 16:00:00`` UTC.
-- ``event_id`` is an idempotency key: the first row with an id is kept and later rows with the
-  same id are dropped. A row without one gets an id derived from its content
+- ``event_id`` is an idempotency key: the first row with an id is kept and later rows that
+  repeat it exactly are dropped; a later row with the same id and other content is refused,
+  naming both lines. A row without one gets an id derived from its content
   (:func:`derive_event_ids`), so importing the same file twice stores the same events.
 """
 
