@@ -172,10 +172,14 @@ def test_reimport_counts_unchanged_rows_apart_from_updated_ones(engine: Engine, 
     assert (changed.packages_updated, changed.packages_unchanged) == (1, 2)
 
 
+@pytest.mark.parametrize("bulk_rows", [100_000, 1], ids=["per-row", "bulk-path"])
 def test_an_event_id_stored_with_other_content_refuses_the_import_naming_its_line(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk_rows: int
 ) -> None:
     """Regression: an event reusing a stored event_id for other content was skipped as "already stored"."""
+    import data.bulk_write
+
+    monkeypatch.setattr(data.bulk_write, "BULK_FOREIGN_KEY_CHECK_ROWS", bulk_rows)
     import_market(engine, write_market(tmp_path / "first"))
     before = snapshot(engine)
     events = EVENTS_CSV.replace("e-2,inv-1,pkg-1,dd_request,", "e-2,inv-2,pkg-1,bid,").replace(
@@ -190,6 +194,11 @@ def test_an_event_id_stored_with_other_content_refuses_the_import_naming_its_lin
     assert "investor_id 'inv-1'" in problem.message and "event_type 'dd_request'" in problem.message
     assert "amount_cny empty" in problem.message
     assert snapshot(engine) == before  # all or nothing: neither e-7 nor the package upserts
+    from alembic import command
+
+    from data.store import alembic_config
+
+    command.check(alembic_config(engine))  # the bulk path's dropped constraints are back
 
 
 def test_an_event_id_repeated_in_a_file_with_other_content_is_refused(engine: Engine, tmp_path: Path) -> None:
