@@ -67,7 +67,9 @@ class EventConflictError(ValueError):
         super().__init__(f"{len(self.conflicts)} {noun} a stored event_id with different content")
 
 
-def describe_conflicts(connection: Connection, events: pd.DataFrame, rows: Sequence[int]) -> list[EventConflict]:
+def describe_conflicts(
+    connection: Connection, events: pd.DataFrame, rows: Sequence[int]
+) -> list[EventConflict]:
     """The conflict of each of ``rows`` (positions in ``events``) against the stored version.
 
     Rows that turn out identical (e.g. read back after a concurrent writer stored the same

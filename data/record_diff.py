@@ -27,7 +27,9 @@ def same_value(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
-def differing_fields(incoming: Mapping[str, Any], stored: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
+def differing_fields(
+    incoming: Mapping[str, Any], stored: Mapping[str, Any], fields: Iterable[str]
+) -> list[str]:
     """The ``fields`` whose values differ between two records, in the order given."""
     return [name for name in fields if not same_value(incoming.get(name), stored.get(name))]
 

@@ -139,7 +139,9 @@ def _event_id_of(engine: Engine):  # type: ignore[no-untyped-def]
     return mapping.get
 
 
-def test_events_quoting_another_investors_recommendations_are_not_attributed(engine: Engine, tmp_path: Path) -> None:
+def test_events_quoting_another_investors_recommendations_are_not_attributed(
+    engine: Engine, tmp_path: Path
+) -> None:
     """Regression: inv-3's events quoting inv-1's list were counted as traffic of that list."""
     fill(engine, tmp_path / "market")
     with engine.begin() as connection:

@@ -165,7 +165,8 @@ def test_a_write_answered_by_one_process_is_never_a_404_on_another_within_its_po
     assert recommended_ids(other_client, keys.platform)  # loaded, polled once
     response = call(client, "put", "/v1/packages/RYW-1", keys.platform, json=twin(top_package))
     assert response.status_code == 201
-    assert len(call(other_client, "get", "/v1/packages/RYW-1/buyers?k=5", keys.platform).get_json()["items"]) == 5
+    buyers = call(other_client, "get", "/v1/packages/RYW-1/buyers?k=5", keys.platform)
+    assert len(buyers.get_json()["items"]) == 5
     assert call(other_client, "get", "/v1/packages/RYW-1/similar?k=3", keys.platform).status_code == 200
     assert call(client, "put", "/v1/investors/RYW-INV", keys.platform, json=NEW_INVESTOR).status_code == 201
     assert len(recommended_ids(other_client, keys.platform, "RYW-INV", k=10)) == 10
@@ -189,10 +190,13 @@ def test_a_listing_upsert_says_whether_it_is_live_and_warns_when_it_is_not(
     (warning,) = body["warnings"]
     assert "closed at 2026-02-20T07:00:00+00:00" in warning and "served to no one" in warning
     assert "CLOSED-1" not in recommended_ids(client, keys.platform, k=100)
-    upcoming = twin(top_package, listed_at="2026-07-01T09:00:00", closes_at="2026-09-01T15:00:00", status="upcoming")
+    upcoming = twin(
+        top_package, listed_at="2026-07-01T09:00:00", closes_at="2026-09-01T15:00:00", status="upcoming"
+    )
     body = call(client, "put", "/v1/packages/SOON-1", keys.platform, json=upcoming).get_json()
     assert body["live"] is False and "not listed yet" in body["warnings"][0]
-    sold = call(client, "put", "/v1/packages/SOLD-1", keys.platform, json=twin(top_package, status="sold")).get_json()
+    sold_body = twin(top_package, status="sold")
+    sold = call(client, "put", "/v1/packages/SOLD-1", keys.platform, json=sold_body).get_json()
     assert sold["live"] is False and "status 'sold' is not on sale" in sold["warnings"][0]
     assert call(client, "get", "/v1/packages/SOLD-1", keys.platform).get_json()["live"] is False
 

@@ -50,19 +50,25 @@ def scope_investor_event_ids(items: list[Any], investor_id: str, batch: bool) ->
         event_id = event_id.strip()
         path = f"/events/{index}/event_id" if batch else "/event_id"
         if SEPARATOR in event_id:
-            errors.append(_error(index, path, batch, f"must not contain {SEPARATOR!r} when sent with an investor key"))
+            message = f"must not contain {SEPARATOR!r} when sent with an investor key"
+            errors.append(_error(index, path, batch, message))
         elif len(event_id) > room:
-            errors.append(
-                _error(index, path, batch, f"must be at most {room} characters long with this investor key"
-                       f" (stored as {scoped_event_id(investor_id, '<event_id>')!r})")
+            message = (
+                f"must be at most {room} characters long with this investor key"
+                f" (stored as {scoped_event_id(investor_id, '<event_id>')!r})"
             )
+            errors.append(_error(index, path, batch, message))
         scoped.append({**item, "event_id": scoped_event_id(investor_id, event_id)})
     if errors:
-        raise ProblemError(422, "the request body was refused: event ids this key cannot store", errors=errors)
+        raise ProblemError(
+            422, "the request body was refused: event ids this key cannot store", errors=errors
+        )
     return scoped
 
 
-def refuse_foreign_request_ids(connection: Connection, events: pd.DataFrame, investor_id: str, batch: bool) -> None:
+def refuse_foreign_request_ids(
+    connection: Connection, events: pd.DataFrame, investor_id: str, batch: bool
+) -> None:
     """422 when an event quotes a stored list that did not serve ``investor_id``.
 
     A ``request_id`` not stored (yet: another process writes its served lists within

@@ -184,11 +184,15 @@ SCHEMAS: dict[str, Any] = {
     "PackageUpserted": _output(
         PACKAGE_FIELDS,
         {
-            "live": {"type": "boolean", "description": "on sale now: a live status, listed, not yet closed"},
+            "live": {
+                "type": "boolean",
+                "description": "on sale now: a live status, listed, not yet closed",
+            },
             "warnings": {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "why a stored listing is served to no one (closed, not yet listed, not on sale)",
+                "description": "why a stored listing is served to no one"
+                " (closed, not yet listed, not on sale)",
             },
         },
     ),
@@ -210,7 +214,8 @@ SCHEMAS: dict[str, Any] = {
             "event_ids": {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "the ids stored (an investor key's own ids prefixed with its investor id and '/')",
+                "description": "the ids stored"
+                " (an investor key's own ids prefixed with its investor id and '/')",
             },
         },
     },
