@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from data.wording import count
 from matching.matcher import Matcher
 from matching.replay import METRICS, ReplayResult, ReplaySplit, compare, prepare_replay
 from matching.rule_set import RuleSet
@@ -106,16 +107,18 @@ class RulePreview:
         """
         titles = titles or {}
         summary = self.to_json()["sample"]
+        whose = "investors'" if summary["investors"] != 1 else "investor's"
+        verb = "changes" if summary["changed"] == 1 else "change"
         lines = [
-            f"lists: {summary['changed']} of {summary['investors']} sampled investors' top {self.k} change "
+            f"lists: {summary['changed']} of {summary['investors']} sampled {whose} top {self.k} {verb} "
             f"({summary['entered']} in, {summary['left']} out, {summary['moved']} moved)",
         ]
         if self.offline:
             split = self.split
             lines.append(
                 f"offline replay: cutoff {split.get('cutoff')}, "
-                f"{split.get('test_listings')} listings in the window, "
-                f"{split.get('judged_investors')} investors judged"
+                f"{count(split.get('test_listings', 0), 'listing')} in the window, "
+                f"{count(split.get('judged_investors', 0), 'investor')} judged"
             )
             lines.append(f"  {'':10s} " + " ".join(f"{m:>16s}" for m in METRICS))
             for result in self.offline:
