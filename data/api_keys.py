@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from data.schema import api_keys_table, investors_table
+from data.wording import article
 
 PLATFORM = "platform"
 OPERATOR = "operator"
@@ -99,7 +100,9 @@ def create_key(
     if role == INVESTOR and not investor_id:
         raise ApiKeyError("an investor key must name its investor (--investor ID)")
     if role != INVESTOR and investor_id:
-        raise ApiKeyError(f"a {role} key acts for the whole platform and cannot be bound to an investor")
+        raise ApiKeyError(
+            f"{article(role + ' key')} acts for the whole platform and cannot be bound to an investor"
+        )
     if investor_id is not None:
         known = connection.execute(
             select(investors_table.c.investor_id).where(investors_table.c.investor_id == investor_id)

@@ -58,7 +58,7 @@ def test_after_sign_in_only_console_pages_are_redirected_to(app: Flask, keys: Ke
         (
             "investor",
             403,
-            "A investor key cannot sign in to the operator console: sign in with an operator key.",
+            "An investor key cannot sign in to the operator console: sign in with an operator key.",
         ),
         ("revoked", 401, "was revoked."),
     ],

@@ -292,6 +292,17 @@ SCHEMAS: dict[str, Any] = {
             "document": {"type": "object"},
             "serving_version": {"type": "integer", "nullable": True},
             "changes": {"type": "array", "items": {"type": "string"}},
+            "rule_changes": _ref("RuleChanges"),
+        },
+    },
+    "RuleChanges": {
+        "type": "object",
+        "description": "what a full rule document changes from the active version; reset: rules it "
+        "leaves out that go back to their defaults",
+        "properties": {
+            "changed": {"type": "array", "items": {"type": "string"}},
+            "reset": {"type": "array", "items": {"type": "string"}},
+            "summary": {"type": "string"},
         },
     },
     "RuleHistory": {

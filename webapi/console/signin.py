@@ -22,6 +22,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from werkzeug.wrappers import Response
 
 from data.api_keys import OPERATOR, ApiKey, secret_matches, split_key
+from data.wording import article
 from webapi.api.auth import AUTH_EXTENSION, Caller
 from webapi.console.blueprint import bp
 
@@ -122,7 +123,9 @@ def check_key(presented: str) -> ApiKey:
         raise SignInRefused(f"API key {key_id} was revoked.", 401)
     if key.role != OPERATOR:
         raise SignInRefused(
-            f"A {key.role} key cannot sign in to the operator console: sign in with an operator key.", 403
+            f"{article(key.role + ' key').capitalize()} cannot sign in to the operator console: "
+            "sign in with an operator key.",
+            403,
         )
     return key
 
