@@ -61,5 +61,6 @@ def end_session(connection: Connection, session_id: str) -> None:
 
 def end_key_sessions(connection: Connection, key_id: str) -> int:
     """End every sign-in made with ``key_id`` (its revocation); returns how many there were."""
-    result = connection.execute(delete(console_sessions_table).where(console_sessions_table.c.key_id == key_id))
+    table = console_sessions_table
+    result = connection.execute(delete(table).where(table.c.key_id == key_id))
     return result.rowcount or 0

@@ -47,7 +47,8 @@ def report_process(connection: Connection, process: ServingProcess) -> None:
         "rule_version": process.rule_version,
         "problem": process.problem,
     }
-    updated = connection.execute(update(table).where(table.c.process_id == process.process_id).values(**values))
+    mine = table.c.process_id == process.process_id
+    updated = connection.execute(update(table).where(mine).values(**values))
     if not updated.rowcount:
         connection.execute(table.insert().values(process_id=process.process_id, **values))
     connection.execute(delete(table).where(table.c.seen_at < process.seen_at - FORGET_AFTER))
@@ -55,7 +56,8 @@ def report_process(connection: Connection, process: ServingProcess) -> None:
 
 def forget_process(connection: Connection, process_id: str) -> None:
     """A process that stops removes its row."""
-    connection.execute(delete(serving_processes_table).where(serving_processes_table.c.process_id == process_id))
+    table = serving_processes_table
+    connection.execute(delete(table).where(table.c.process_id == process_id))
 
 
 def list_processes(connection: Connection) -> list[ServingProcess]:

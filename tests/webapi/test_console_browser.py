@@ -72,7 +72,9 @@ def trained_versions(served_market: ServedMarket) -> list[str]:
                     metrics={
                         "holdout": {"cutoff": "2026-06-06T00:00:00", "end": "2026-06-20T00:00:00"},
                         "candidate": metrics,
-                        "active": {"version": "A", "metrics": {**metrics, "ndcg@10": 0.2}, "measured": "refit"},
+                        "active": {
+                            "version": "A", "metrics": {**metrics, "ndcg@10": 0.2}, "measured": "refit"
+                        },
                     },
                     note=GATE_NOTE,
                 ),
@@ -224,7 +226,7 @@ def check_models_page_fits(browser, folder: Path) -> None:  # type: ignore[no-un
     from selenium.webdriver.common.by import By
 
     viewport = browser.execute_script("return [window.innerWidth, document.documentElement.clientWidth]")
-    assert WIDTH - 20 <= viewport[1] <= viewport[0] <= WIDTH  # the window is 1280 px wide (a scrollbar at most)
+    assert WIDTH - 20 <= viewport[1] <= viewport[0] <= WIDTH  # 1280 px wide, less a scrollbar at most
     overflow = browser.execute_script("return document.documentElement.scrollWidth")
     assert overflow <= viewport[1], f"the page is {overflow} px wide in a {viewport[1]} px window"
     buttons = browser.find_elements(By.CSS_SELECTOR, "#models button.activate")
@@ -246,7 +248,8 @@ def check_models_page_fits(browser, folder: Path) -> None:  # type: ignore[no-un
         browser.execute_script("arguments[0].scrollIntoView()", chart)
         outside = browser.execute_script(
             "const box = arguments[0].getBoundingClientRect();"
-            "return [...arguments[0].querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()])"
+            "return [...arguments[0].querySelectorAll('text')]"
+            ".map(t => [t.textContent, t.getBoundingClientRect()])"
             ".filter(([, r]) => r.left < box.left - 0.5 || r.right > box.right + 0.5"
             " || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5).map(([s]) => s);",
             chart,

@@ -33,7 +33,9 @@ TRAINED = {
     "G-later": {
         "holdout": {"cutoff": "2026-06-06T00:00:00", "end": "2026-06-20T00:00:00"},
         "candidate": {"ndcg@10": 0.196, "buyer_recall@50": 0.55, "precision@10": 0.04},
-        "active": {"version": "A", "metrics": {"ndcg@10": 0.196, "buyer_recall@50": 0.6}, "measured": "refit"},
+        "active": {
+            "version": "A", "metrics": {"ndcg@10": 0.196, "buyer_recall@50": 0.6}, "measured": "refit"
+        },
     },
 }
 
@@ -85,7 +87,8 @@ def _process_rows(response) -> list[str]:  # type: ignore[no-untyped-def]
     html = response.get_data(as_text=True)
     table = re.search(r'<table class="processes" id="serving-processes">.*?</table>', html, re.S)
     assert table, "no table of serving processes"
-    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr class.*?</tr>", table.group(0), re.S)]
+    rows = re.findall(r"<tr class.*?</tr>", table.group(0), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
 
 
 def test_every_version_is_listed_with_its_status_and_metrics(operator: FlaskClient) -> None:
@@ -111,7 +114,8 @@ def test_each_version_is_shown_against_the_version_it_was_compared_with_on_its_h
     """Regression: the chart joined 0.208 (F's holdout) to 0.196 (G's) as if G had regressed,
     while G equalled the active version on its own holdout (+0.0%)."""
     html = operator.get("/console/models").get_data(as_text=True)
-    row = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'<tr id="model-G-later".*?</tr>', html, re.S).group(0)).split())
+    row_html = re.search(r'<tr id="model-G-later".*?</tr>', html, re.S).group(0)
+    row = " ".join(re.sub(r"<[^>]+>", " ", row_html).split())
     assert "0.1960 +0.0%" in row and "0.5500 -8.3%" in row
     assert "A holdout 2026-06-06 → 2026-06-20" in row
     assert "precision@10 0.0400" in row  # the other metrics, under the version

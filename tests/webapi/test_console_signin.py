@@ -216,7 +216,9 @@ def test_the_cookie_is_secure_over_https_or_when_configured(served_market: Serve
     with https.session_transaction(base_url="https://console.example") as session:
         token = session["csrf_token"]
     response = https.post(
-        "/console/login", base_url="https://console.example", data={"api_key": keys.operator, "csrf_token": token}
+        "/console/login",
+        base_url="https://console.example",
+        data={"api_key": keys.operator, "csrf_token": token},
     )
     assert response.status_code == 303
     assert "Secure" in response.headers["Set-Cookie"]

@@ -92,7 +92,8 @@ def test_a_failed_report_is_logged_once_and_not_retried_on_every_request(
 def test_rows_of_processes_silent_for_a_day_are_forgotten(engine: Engine) -> None:
     now = datetime(2026, 12, 3, 12)
     with engine.begin() as connection:
-        report_process(connection, ServingProcess("old", "h", 1, now, now - FORGET_AFTER - timedelta(1), "A", 0))
+        long_ago = now - FORGET_AFTER - timedelta(days=1)
+        report_process(connection, ServingProcess("old", "h", 1, now, long_ago, "A", 0))
         report_process(connection, ServingProcess("new", "h", 2, now, now, "B", 0))
     assert [row.process_id for row in _rows(engine)] == ["new"]
     assert silent(now - timedelta(seconds=31), now, 10) and not silent(now - timedelta(seconds=29), now, 10)

@@ -119,7 +119,13 @@ def paired_chart(title: str, pairs: Sequence[Pair]) -> PairedChart:
         return round(bottom - max(value, 0.0) / top_value * (bottom - TOP), 1)  # type: ignore[operator]
 
     marks = [
-        Mark(x_of(i), y_of(pair.value), y_of(pair.baseline), compare(pair.value, pair.baseline), _hover(title, pair))
+        Mark(
+            x_of(i),
+            y_of(pair.value),
+            y_of(pair.baseline),
+            compare(pair.value, pair.baseline),
+            _hover(title, pair),
+        )
         for i, pair in enumerate(pairs)
     ]
     y_ticks = [Tick(round(bottom - (bottom - TOP) * i / 4, 1), f"{top_value * i / 4:g}") for i in range(5)]
@@ -140,7 +146,9 @@ def compare(value: float | None, baseline: float | None) -> str:
         return "alone"
     change = relative_change(value, baseline)  # type: ignore[arg-type]
     if change is None:  # a zero baseline
-        return "same" if value == baseline else "better" if value > baseline else "worse"  # type: ignore[operator]
+        if value == baseline:
+            return "same"
+        return "better" if value > baseline else "worse"  # type: ignore[operator]
     if abs(change) < SAME_WITHIN:
         return "same"
     return "better" if change > 0 else "worse"
