@@ -71,8 +71,15 @@ class ProcessHeartbeat:
             return None, None, self._state.load_problem
         return snapshot.model_version.version, snapshot.rule_version, self._state.load_problem
 
-    def beat(self, force: bool = False) -> None:
+    @property
+    def running(self) -> bool:
+        """Whether the background thread reports (then a request reports only changes)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def beat(self, force: bool = False, changes_only: bool = False) -> None:
         """Report if what is served changed, a heartbeat is due, or ``force``; never raises."""
+        if changes_only and self.served() == self._reported:
+            return  # the common case after a request: no lock, no write
         with self._lock:
             served = self.served()
             now = time.monotonic()
@@ -135,7 +142,7 @@ def install_heartbeat(app: Flask, engine: Engine, state: ServingState) -> Proces
     app.extensions[HEARTBEAT_EXTENSION] = heartbeat
 
     def report_changes(response: Response) -> Response:
-        heartbeat.beat()
+        heartbeat.beat(changes_only=heartbeat.running)
         return response
 
     app.after_request(report_changes)

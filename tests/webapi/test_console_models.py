@@ -17,7 +17,7 @@ from data.serving_processes import ServingProcess, forget_process, report_proces
 from tests.webapi.conftest import AS_OF, TINY, Keys, ServedMarket, bearer
 from tests.webapi.console_support import page_text, post_form, signed_in_client
 from webapi.console.chart import CHAR_PIXELS, Pair, nice_ceiling, paired_chart
-from webapi.console.models import short_label
+from webapi.console.models import serving_summary, short_label
 from webapi.model_store import utc_now
 from webapi.process_heartbeat import heartbeat_of
 
@@ -219,3 +219,19 @@ def test_the_chart_scale_pairs_and_label_room() -> None:
         assert chart.bottom + 14 + reach * math.sin(angle) <= chart.height
     assert paired_chart("x", []).empty
     assert short_label("20261203T182604-a1b2c3") == "12-03 18:26:04"
+
+
+def test_the_serving_summary_counts_live_processes_only() -> None:
+    def process(version: str | None, quiet: bool = False) -> dict[str, object]:
+        return {"model_version": version, "on_active": version == "B", "silent": quiet}
+
+    assert serving_summary([], "B") == "No serving process has reported yet."
+    assert serving_summary([process("A", quiet=True)], "B") == "No serving process has reported yet."
+    assert serving_summary([process("A")], "B").startswith("The 1 serving process serves A, not the active model B")
+    assert serving_summary([process(None)], "B").startswith("The 1 serving process serves no model, not")
+    assert serving_summary([process("B"), process("B"), process("A", quiet=True)], "B") == (
+        "All 2 serving processes serve the active model B."
+    )
+    assert serving_summary([process("B"), process("A"), process("A")], "B").startswith(
+        "1 of 3 serving processes serve the active model B; the others swap"
+    )

@@ -182,14 +182,19 @@ def serving_summary(processes: Sequence[Mapping[str, Any]], active: str | None) 
         return "No model version is active yet: run assetmatch train."
     on_active = sum(1 for process in live if process["on_active"])
     count = len(live)
-    noun = "serving process" if count == 1 else "serving processes"
-    if on_active == count:
-        return f"All {count} {noun} serve the active model {active}." if count > 1 else (
-            f"The 1 serving process serves the active model {active}."
+    if count == 1:
+        served = live[0]["model_version"] or "no model"
+        if on_active:
+            return f"The 1 serving process serves the active model {active}."
+        return (
+            f"The 1 serving process serves {served}, not the active model {active}; it swaps within its "
+            "poll interval once the model has loaded (reload this page to follow)."
         )
+    if on_active == count:
+        return f"All {count} serving processes serve the active model {active}."
     return (
-        f"{on_active} of {count} {noun} serve the active model {active}; the others swap to it "
-        "within their poll interval, once it has loaded (reload this page to follow)."
+        f"{on_active} of {count} serving processes serve the active model {active}; the others swap to "
+        "it within their poll interval, once it has loaded (reload this page to follow)."
     )
 
 
