@@ -17,7 +17,8 @@ from data.serving_processes import ServingProcess, forget_process, report_proces
 from tests.webapi.conftest import AS_OF, TINY, Keys, ServedMarket, bearer
 from tests.webapi.console_support import page_text, post_form, signed_in_client
 from webapi.console.chart import CHAR_PIXELS, Pair, nice_ceiling, paired_chart
-from webapi.console.models import serving_summary, short_label
+from webapi.console.models import short_label
+from webapi.console.processes import serving_summary
 from webapi.model_store import utc_now
 from webapi.process_heartbeat import heartbeat_of
 
@@ -225,13 +226,15 @@ def test_the_serving_summary_counts_live_processes_only() -> None:
     def process(version: str | None, quiet: bool = False) -> dict[str, object]:
         return {"model_version": version, "on_active": version == "B", "silent": quiet}
 
-    assert serving_summary([], "B") == "No serving process has reported yet."
-    assert serving_summary([process("A", quiet=True)], "B") == "No serving process has reported yet."
-    assert serving_summary([process("A")], "B").startswith("The 1 serving process serves A, not the active model B")
-    assert serving_summary([process(None)], "B").startswith("The 1 serving process serves no model, not")
-    assert serving_summary([process("B"), process("B"), process("A", quiet=True)], "B") == (
+    target = "the active model B"
+    assert serving_summary([], target) == "No serving process has reported yet."
+    assert serving_summary([process("A", quiet=True)], target) == "No serving process has reported yet."
+    alone = serving_summary([process("A")], target)
+    assert alone.startswith("The 1 serving process serves A, not the active model B")
+    assert serving_summary([process(None)], target).startswith("The 1 serving process serves no model, not")
+    assert serving_summary([process("B"), process("B"), process("A", quiet=True)], target) == (
         "All 2 serving processes serve the active model B."
     )
-    assert serving_summary([process("B"), process("A"), process("A")], "B").startswith(
+    assert serving_summary([process("B"), process("A"), process("A")], target).startswith(
         "1 of 3 serving processes serve the active model B; the others swap"
     )

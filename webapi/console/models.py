@@ -3,9 +3,9 @@
 Three things an operator must be able to trust here:
 
 - **What serves.** Each serving process reports its model and rule-set versions to the store
-  (``webapi.process_heartbeat``); the page lists them all, because after an activation the
-  process that answers the page is only one of several, and the others swap within their poll
-  interval.
+  (``webapi.process_heartbeat``); the page lists them all (``webapi.console.processes``),
+  because after an activation the process that answers the page is only one of several, and
+  the others swap within their poll interval.
 - **What the numbers compare.** Each version's metrics were measured on its own training run's
   holdout, beside the version that was active then, on that same holdout. Only that pair is a
   comparison, so the table shows each version's change against the version it was compared
@@ -23,18 +23,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from data.model_registry import ACTIVE, ModelVersion, list_versions
-from data.serving_processes import ServingProcess, list_processes
 from webapi.api import models as api_models
-from webapi.api.context import engine, serving_state
+from webapi.api.context import engine
 from webapi.api.problems import ProblemError
 from webapi.console.blueprint import bp
 from webapi.console.chart import Pair, compare, paired_chart, relative_change
-from webapi.model_store import utc_now
-from webapi.process_heartbeat import heartbeat_of, silent
+from webapi.console.processes import serving_processes, serving_summary
 
 #: Metrics shown first, in this order (the promotion gate's two come first); any others follow by name.
 PREFERRED_METRICS = (
@@ -108,12 +106,8 @@ def short_label(version: str) -> str:
 
 @bp.get("/models")
 def models_page() -> str:
-    serving_state().refresh()  # the poll that is due, so this process reports what it serves now
-    heartbeat = heartbeat_of(current_app)
-    heartbeat.beat(force=True)  # this process's row is current before the list is read
     with engine().connect() as connection:
         versions = list_versions(connection)
-        processes = list_processes(connection)
     scores = [version_metrics(version.metrics) for version in versions]
     comparisons = [comparison_of(version.metrics) for version in versions]
     columns = metric_columns(scores)
@@ -136,7 +130,7 @@ def models_page() -> str:
         )
         for metric in headline
     ]
-    serving = serving_rows(processes, heartbeat.process_id, heartbeat.seconds, active)
+    serving = serving_processes(lambda process: process["model_version"] == active)
     return render_template(
         "console/models.html",
         rows=[
@@ -147,54 +141,13 @@ def models_page() -> str:
         labels={m: metric_label(m) for m in columns},
         charts=[chart for chart in charts if not chart.empty],
         processes=serving,
-        summary=serving_summary(serving, active),
+        summary=(
+            serving_summary(serving, f"the active model {active}")
+            if active
+            else "No model version is active yet: run assetmatch train."
+        ),
         active_version=active,
         this_process_version=next((p["model_version"] for p in serving if p["this"]), None),
-    )
-
-
-def serving_rows(
-    processes: Sequence[ServingProcess], this_process: str, heartbeat_seconds: float, active: str | None
-) -> list[dict[str, Any]]:
-    """Each reported process, this one marked, with whether it serves the active version or is silent."""
-    now = utc_now()
-    return [
-        {
-            "name": f"{process.host} · pid {process.pid}",
-            "this": process.process_id == this_process,
-            "model_version": process.model_version,
-            "rule_version": process.rule_version,
-            "seen_at": process.seen_at,
-            "silent": silent(process.seen_at, now, heartbeat_seconds),
-            "on_active": process.model_version is not None and process.model_version == active,
-            "problem": process.problem,
-        }
-        for process in processes
-    ]
-
-
-def serving_summary(processes: Sequence[Mapping[str, Any]], active: str | None) -> str:
-    """One sentence on how many live processes serve the active version."""
-    live = [process for process in processes if not process["silent"]]
-    if not live:
-        return "No serving process has reported yet."
-    if active is None:
-        return "No model version is active yet: run assetmatch train."
-    on_active = sum(1 for process in live if process["on_active"])
-    count = len(live)
-    if count == 1:
-        served = live[0]["model_version"] or "no model"
-        if on_active:
-            return f"The 1 serving process serves the active model {active}."
-        return (
-            f"The 1 serving process serves {served}, not the active model {active}; it swaps within its "
-            "poll interval once the model has loaded (reload this page to follow)."
-        )
-    if on_active == count:
-        return f"All {count} serving processes serve the active model {active}."
-    return (
-        f"{on_active} of {count} serving processes serve the active model {active}; the others swap to "
-        "it within their poll interval, once it has loaded (reload this page to follow)."
     )
 
 
