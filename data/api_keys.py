@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from data.console_sessions import end_key_sessions
 from data.schema import api_keys_table, investors_table
 from data.wording import article
 
@@ -141,7 +142,7 @@ def list_keys(connection: Connection) -> list[ApiKey]:
 
 
 def revoke_key(connection: Connection, key_id: str, now: datetime) -> ApiKey:
-    """Mark a key revoked (idempotent: the first revocation time is kept)."""
+    """Mark a key revoked (idempotent: the first revocation time is kept) and end its console sign-ins."""
     key = get_key(connection, key_id)
     if key is None:
         raise UnknownApiKeyError(key_id)
@@ -150,6 +151,7 @@ def revoke_key(connection: Connection, key_id: str, now: datetime) -> ApiKey:
             update(api_keys_table).where(api_keys_table.c.key_id == key_id).values(revoked_at=now)
         )
         key = replace(key, revoked_at=now)
+    end_key_sessions(connection, key_id)
     return key
 
 

@@ -133,6 +133,11 @@ class ServingState:
         """The snapshot as it is now, without polling (None before a model is loaded)."""
         return self._snapshot
 
+    @property
+    def load_problem(self) -> str | None:
+        """Why the last model load failed, until a model loads (None when none failed)."""
+        return self._load_problem
+
     @contextmanager
     def serving(self) -> Iterator[Snapshot]:
         """Poll if due, then hold the matcher for one request; 503 problems when there is no model."""

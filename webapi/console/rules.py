@@ -23,6 +23,7 @@ from matching.rule_document import RuleDocumentError, parse_rule_document, rende
 from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.api.context import engine, serving_state
 from webapi.console.blueprint import bp
+from webapi.console.processes import rules_served, serving_processes, serving_summary
 from webapi.console.preview_view import PreviewView, preview_view, previewed_package_ids
 from webapi.console.signin import operator
 from webapi.model_store import NoActiveModelError, utc_now
@@ -190,9 +191,7 @@ def _page(
         stored = active_rule_set(connection)
         history = rule_history(connection)
     active = defaults_json() if stored is None else stored.to_json()
-    state = serving_state()
-    state.refresh()
-    snapshot = state.snapshot
+    processes = serving_processes(lambda process: process["rule_version"] == active["version"])
     versions = [{**version.to_json(), "changes": changes} for version, changes in history]
     versions.append({**defaults_json(), "status": "retired" if history else "active", "changes": []})
     if form is None:  # keep what the operator set in the preview options across the other actions
@@ -203,7 +202,7 @@ def _page(
     return render_template(
         "console/rules.html",
         active=active,
-        serving_version=snapshot.rule_version if snapshot else None,
+        serving=serving_summary(processes, f"rule set version {active['version']}", rules_served),
         document_text=text,
         problems=problems or [],
         notice=notice,
