@@ -113,7 +113,9 @@ def generate_market(
     index = build_audience_index(
         population.investor_type, region[population.province], population.registered_s, tastes.activity
     )
-    log = simulate_events(rngs["behaviour"], truth, feats, listings, index, region[listings.province], end_s)
+    log = simulate_events(
+        rngs["behaviour"], truth, feats, listings, index, region[listings.province], end_s, population.registered_s
+    )
 
     sold = np.zeros(n_packages, dtype=bool)
     sold[log.package[log.event_type == WIN]] = True
