@@ -9,6 +9,7 @@ The interest logit of investor i in package j is
     type_weight[i, asset_type_j] + province_weight[i, province_j] + sector_weight[i, sector_j]
     - 0.5 * ((log10 reserve_j - ticket_centre_i) / ticket_width_i) ** 2
     + risk_tolerance_i * (2 * risk_j - 1) + price_sensitivity_i * discount_gap_j
+    + circle_taste[circle_i] . circle_latent_j      (members of a co-bidding circle only)
 
 P(view | impression) = sigmoid(logit + VIEW_OFFSET + HESITANT_VIEW_BOOST * hesitant_i) and
 P(bid | view) = sigmoid(logit + BID_OFFSET + bid_bias_i) * gate, where the gate is zero for

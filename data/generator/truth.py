@@ -1,8 +1,9 @@
 """The hidden truth of a generated market: who wants what, and how to read it back.
 
 Everything the simulator knew but the CSV files do not show (taste groups, hesitancy, the
-taste weights, each package's sector) is kept in a ``MarketTruth``. Evaluations load it to
-build oracle rankings (``affinity``) and to slice results by hidden segment.
+taste weights, each package's sector, co-bidding circles) is kept in a ``MarketTruth``.
+Evaluations load it to draw full-exposure labels and oracle rankings (``outcomes.MarketOracle``)
+and to slice results by hidden segment.
 
 On disk (``truth/`` beside the market files):
 

@@ -359,6 +359,10 @@ def _protocol_section(seeds: Sequence[int], budget: int, data: ImplicitDataset |
         "liked); training items are not candidates. Cold items are scored from their features alone "
         "(our model: `index_packages`, `package_identity_weight=0`).",
         "- Only users with at least one held-out positive are evaluated (the mean is over those users).",
+        "- Any data set runs through the same harness: a `recommender.evaluation.datasets.DatasetLoader` returns "
+        "timestamped interactions, user and item feature rows and names (`MovieLensLoader` is this one); "
+        "popularity is computed from the interactions, and cold popularity groups items by the data set's own "
+        "item feature families.",
         f"- Tuning: a validation split is carved from each seed's training part with the same protocol "
         f"(warm: {held} of each user's training positives; cold: {held} of the training items, scored as "
         f"the mean over {COLD_VALIDATION_FOLDS} item draws because one draw of ~270 items is noisy). Each "
