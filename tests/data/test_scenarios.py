@@ -188,3 +188,12 @@ def test_ticket_dispersion_widens_the_sizes_each_investor_acts_on(base: Generate
         return float(size.std()[size.size() >= 5].mean())
 
     assert spread(market(ticket_dispersion=0.6)) < spread(base) < spread(market(ticket_dispersion=1.8))
+
+
+def test_module_command_line_takes_a_scenario(tmp_path: Path) -> None:
+    from data.generator.__main__ import main as cli_main
+
+    assert cli_main(["--out", str(tmp_path), "--investors", "60", "--packages", "120", "--scenario", "whales"]) == 0
+    assert load_truth(tmp_path / "truth").scenario == "whales"
+    with pytest.raises(SystemExit):
+        cli_main(["--out", str(tmp_path), "--scenario", "mars"])
