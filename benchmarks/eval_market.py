@@ -6,7 +6,7 @@ LightFM on features, the engine (shipped defaults) and the oracle (the expected 
 the simulator) on the last window's listings, labelled at full exposure
 (``recommender.evaluation.scenario_report``). The report states the size it ran at.
 
-    python benchmarks/eval_market.py [--investors 1200] [--packages 3000] [--seeds 1 2]
+    python benchmarks/eval_market.py [--investors 1000] [--packages 2500] [--seeds 1 2]
         [--scenarios default circles ...] [--out docs/evaluation-market.md]
 
 With ``--out``, the generated section replaces the one between the report markers in that
@@ -96,8 +96,8 @@ def write_section(path: Path, section: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--investors", type=int, default=1_200)
-    parser.add_argument("--packages", type=int, default=3_000)
+    parser.add_argument("--investors", type=int, default=1_000)
+    parser.add_argument("--packages", type=int, default=2_500)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
     parser.add_argument("--window-days", type=int, default=90)
