@@ -133,7 +133,9 @@ class MarketTruth:
 
         Returns a float64 array [len(investor_ids), len(packages)] in [0, 1]; zero where a market
         rule, the investor's capital or (for foreign institutions) cross-border eligibility rules
-        the package out. It is the exact function the simulator drew bids from.
+        the package out. It is the exact function the simulator drew bids from once an investor
+        was shown a package; it knows nothing of how often an investor looks, so it is not the
+        evaluations' oracle (``outcomes.MarketOracle`` is).
         """
         inv = self.investor_index(investor_ids)
         feats = self.features(packages)
