@@ -62,7 +62,8 @@ class ImplicitDataset:
         for column, ids in (("user_id", self.user_ids), ("item_id", self.item_ids)):
             unknown = ~self.interactions[column].isin(ids)
             if unknown.any():
-                raise DatasetError(f"{self.name}: interaction {column} {self.interactions[column][unknown].iloc[0]!r} is unknown")
+                first = self.interactions[column][unknown].iloc[0]
+                raise DatasetError(f"{self.name}: interaction {column} {first!r} is unknown")
 
     @cached_property
     def positives(self) -> sp.csr_matrix:

@@ -135,7 +135,12 @@ def render_scenarios(runs: Sequence[ScenarioRun], descriptions: dict[str, str]) 
                 f"{run.metrics[ENGINE][metric] / max(run.best_baseline(metric), 1e-12):.2f} |"
             )
         lines.append("")
-    lines += ["### Worst scenario (engine / oracle, mean over seeds)", "", "| metric | model | scenario | ratio |", "|---|---|---|---|"]
+    lines += [
+        "### Worst scenario (engine / oracle, mean over seeds)",
+        "",
+        "| metric | model | scenario | ratio |",
+        "|---|---|---|---|",
+    ]
     for metric in METRICS:
         for model in (ENGINE, LIGHTFM):
             name, ratio = worst_scenario(runs, model, metric)
@@ -145,7 +150,8 @@ def render_scenarios(runs: Sequence[ScenarioRun], descriptions: dict[str, str]) 
         "| scenario | seed | test packages | test investors | (package, bidder) pairs | seconds |",
         "|---|---|---|---|---|---|",
         *[
-            f"| {r.scenario} | {r.seed} | {r.test_packages:,} | {r.test_investors:,} | {r.bidder_pairs:,} | {r.seconds:.0f} |"
+            f"| {r.scenario} | {r.seed} | {r.test_packages:,} | {r.test_investors:,} | {r.bidder_pairs:,} "
+            f"| {r.seconds:.0f} |"
             for r in runs
         ],
         "",

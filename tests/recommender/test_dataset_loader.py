@@ -105,4 +105,6 @@ def test_inconsistent_data_sets_are_refused() -> None:
             [{}, {}], [{}, {}],
         )
     with pytest.raises(DatasetError, match="timestamp"):
-        ImplicitDataset("bad", np.arange(2), np.arange(2), pd.DataFrame({"user_id": [0], "item_id": [1]}), [{}, {}], [{}, {}])
+        ImplicitDataset(
+            "bad", np.arange(2), np.arange(2), pd.DataFrame({"user_id": [0], "item_id": [1]}), [{}, {}], [{}, {}]
+        )
