@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from data.csv_reader import MarketFileError, read_market
-from data.generator import generate_market, load_truth, write_market
+from data.generator import SCENARIOS, MarketOracle, generate_market, load_truth, write_market
 from data.importer import count_event_rows, import_market
 from data.market_frames import load_market
 from data.store import current_revision, downgrade_schema, upgrade_schema
@@ -130,19 +130,28 @@ def import_command(directory: Path) -> None:
 @click.option("--packages", "n_packages", default=5_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
+    "--scenario",
+    default="default",
+    show_default=True,
+    type=click.Choice(list(SCENARIOS)),
+    help="What kind of platform to simulate (docs/synthetic-market.md lists the scenarios).",
+)
+@click.option(
     "--end",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     default=None,
     help="The market's 'now' (local time): history ends here, the newest listings are live. "
     "Default: today at midnight, so the market is live when imported.",
 )
-def generate_command(out_dir: Path, n_investors: int, n_packages: int, seed: int, end: datetime | None) -> None:
+def generate_command(
+    out_dir: Path, n_investors: int, n_packages: int, seed: int, scenario: str, end: datetime | None
+) -> None:
     """Write a synthetic market (and its hidden truth) in the contract's CSV format.
 
-    The same seed and --end always give the same files.
+    The same seed, --scenario and --end always give the same files.
     """
     end = end or datetime.combine(date.today(), time())
-    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end)
+    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end, scenario=scenario)
     write_market(market, out_dir)
     echo(
         f"wrote {count(len(market.investors), 'investor')}, {count(len(market.packages), 'package')}, "
@@ -213,7 +222,7 @@ def evaluate_command(market_dir: Path, out_file: Path | None, window_days: int, 
     frames = read_market(market_dir)
     truth = load_truth(market_dir / "truth")
     report = market_report(
-        frames.investors, frames.packages, frames.events, truth.affinity, truth.hesitant,
+        frames.investors, frames.packages, frames.events, MarketOracle(truth),
         window_days=window_days, log=lambda line: echo(line, err=True),
     )
     if movielens_dir is not None:
