@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app
 
 from data.api_keys import INVESTOR, OPERATOR, PLATFORM
+from data.identifiers import fresh_id
 from data.json_records import storable_id
 from data.served_lists import BUYERS, RECOMMENDATIONS, SIMILAR, ServedList
 from matching.errors import UnknownInvestorError, UnknownPackageError
@@ -83,7 +84,7 @@ def _serve(
     now = state.clock()
     with state.serving() as snapshot:
         ranked = rank(snapshot.matcher, now)
-    request_id = uuid.uuid4().hex
+    request_id = fresh_id(lambda: uuid.uuid4().hex)
     model_version = snapshot.model_version.version
     body = {
         "request_id": request_id,
