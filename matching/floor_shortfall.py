@@ -11,6 +11,9 @@ that explains it, counted over the investors it is offered to:
   by province_blocked: 40)"``): an operator rule to revisit;
 - otherwise there were enough eligible investors but their lists had no room (the daily cap,
   diversity caps, or every place held by listings at their own floor).
+
+:func:`eligibility_shortfall` is the rule part alone, for reports (the console's exposure page
+over served lists) where "no room" is not the only other explanation.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 from matching.eligibility import CODE, MARKET_CODES, REMOVAL_CODES
 from matching.matcher import Matcher
 
-__all__ = ["Shortfall", "floor_shortfalls", "why_below_floor"]
+__all__ = ["Shortfall", "eligibility_shortfall", "floor_shortfalls", "why_below_floor"]
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,29 @@ def why_below_floor(
     investor_ids: Collection[str] | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Why ``package_id`` cannot reach the floor, from the eligibility of every investor.
+    """Why ``package_id`` is below the floor of a push, from the eligibility of every investor.
 
     ``investor_ids`` are the investors the push ranked (default: every investor the model knows).
     """
+    found = eligibility_shortfall(matcher, package_id, investor_ids, now)
+    if found is not None:
+        return found
+    exposure = matcher.rules.exposure
+    cap = exposure.daily_cap_per_package
+    cap_text = f", daily cap {cap}" if cap is not None else ""
+    return (
+        f"enough investors eligible, but their top {exposure.floor_top_k} lists had no room "
+        f"(places held by listings at their own floor, diversity caps{cap_text})"
+    )
+
+
+def eligibility_shortfall(
+    matcher: Matcher,
+    package_id: str,
+    investor_ids: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """Which rules leave ``package_id`` fewer eligible investors than the floor; None if none do."""
     state, model = matcher.state, matcher.model
     floor = matcher.rules.exposure.floor_investors
     if package_id not in state.packages:
@@ -85,12 +107,7 @@ def why_below_floor(
         removed = Counter(names[(codes != 0) & ~failed_market].tolist()).most_common(2)
         by = ", ".join(f"{name}: {count}" for name, count in removed)
         return f"only {_plural(eligible, 'investor')} eligible under the rule set (most removed by {by})"
-    cap = matcher.rules.exposure.daily_cap_per_package
-    cap_text = f", daily cap {cap}" if cap is not None else ""
-    return (
-        f"{eligible} investors eligible, but their top {matcher.rules.exposure.floor_top_k} lists "
-        f"had no room (places held by listings at their own floor, diversity caps{cap_text})"
-    )
+    return None
 
 
 def floor_shortfalls(
