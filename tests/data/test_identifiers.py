@@ -36,12 +36,15 @@ def test_opaque_ids_pass(value: str) -> None:
     assert not looks_like_personal_data(value)
 
 
-def test_an_import_refuses_a_personal_data_id_naming_file_line_and_column(engine: Engine, tmp_path: Path) -> None:
+def test_an_import_refuses_a_personal_data_id_naming_file_line_and_column(
+    engine: Engine, tmp_path: Path
+) -> None:
     investors = INVESTORS_CSV.replace("inv-2,", f"{RESIDENT_ID},")
     events = EVENTS_CSV.replace("inv-2,", f"{RESIDENT_ID},").replace("e-2,", f"{MOBILE},")
     with pytest.raises(MarketFileError) as refused:
         import_market(engine, write_market(tmp_path / "m", investors=investors, events=events))
-    where = {(p.file, p.line, p.column) for p in refused.value.problems if p.message == PERSONAL_DATA_ID_MESSAGE}
+    problems = refused.value.problems
+    where = {(p.file, p.line, p.column) for p in problems if p.message == PERSONAL_DATA_ID_MESSAGE}
     assert where == {
         ("investors.csv", 3, "investor_id"),
         ("events.csv", 3, "event_id"),
@@ -56,7 +59,8 @@ def test_an_api_record_refuses_a_personal_data_id_and_says_which_field() -> None
     investor = dict(next(csv.DictReader(INVESTORS_CSV.splitlines())))
     with pytest.raises(MarketFileError) as refused:
         read_json_records([{**investor, "investor_id": RESIDENT_ID}], INVESTOR_FIELDS, "")
-    assert [(p.column, p.message) for p in refused.value.problems] == [("investor_id", PERSONAL_DATA_ID_MESSAGE)]
+    found = [(p.column, p.message) for p in refused.value.problems]
+    assert found == [("investor_id", PERSONAL_DATA_ID_MESSAGE)]
     event = {"investor_id": "inv-1", "package_id": "pkg-1", "event_type": "view",
              "occurred_at": "2025-01-11T10:00:00", "request_id": f"req {MOBILE}"}  # fmt: skip
     with pytest.raises(MarketFileError) as refused:

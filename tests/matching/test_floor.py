@@ -63,7 +63,9 @@ def market_eligible(matcher: Matcher, package_id: str, investor_ids: list[str]) 
     return len(failed) - sum(failed)
 
 
-def test_tiny_packages_below_every_ticket_band_still_reach_the_floor(market_with_tiny_packages: Matcher) -> None:
+def test_tiny_packages_below_every_ticket_band_still_reach_the_floor(
+    market_with_tiny_packages: Matcher,
+) -> None:
     matcher = market_with_tiny_packages
     investors = registered(matcher)
     rows = matcher.model.investor_ids.rows(investors)
@@ -87,7 +89,7 @@ def test_each_listing_still_below_the_floor_is_named_with_why(market_with_tiny_p
     push = batch_push(matcher, registered(matcher), 20, 50)
     assert push.floor_unmet > 0 and len(push.below_floor) == push.floor_unmet
     reasons = {shortfall.package_id: shortfall.reason for shortfall in push.below_floor}
-    assert any(reason.startswith("licence rule: ") and "licensed AMC" in reason for reason in reasons.values())
+    assert any(r.startswith("licence rule: ") and "licensed AMC" in r for r in reasons.values())
     lines = push.lines()
     assert lines[0].startswith("exposure floor lifted ")
     assert sum(line.startswith("  below the floor: ") for line in lines) == push.floor_unmet
@@ -99,7 +101,9 @@ def test_why_below_floor_names_the_market_rule_then_the_rule_set(tiny: Matcher) 
         DEFAULT_RULES, eligibility=Eligibility(investor_types_by_seller_type={"court": ("national_amc",)})
     )
     reason = why_below_floor(tiny.with_rules(rules), "flat")
-    assert reason.startswith("only 1 investor eligible under the rule set (most removed by investor_type_blocked")
+    assert reason.startswith(
+        "only 1 investor eligible under the rule set (most removed by investor_type_blocked"
+    )
 
 
 def test_cross_border_only_reports_the_foreign_institutions_it_leaves_empty(tiny: Matcher) -> None:

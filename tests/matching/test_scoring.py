@@ -220,7 +220,8 @@ def test_a_listing_below_the_ticket_band_is_down_ranked_and_says_so(tiny: Matche
             ticket_fit=replace(DEFAULT_RULES.eligibility.ticket_fit, below_band_penalty=0.0),
         ),
     )
-    assert rerank(tiny.with_rules(no_penalty), "foreign", {"flat": 1.0, "stake": 0.9}).ids == ["flat", "stake"]
+    unpenalised = rerank(tiny.with_rules(no_penalty), "foreign", {"flat": 1.0, "stake": 0.9})
+    assert unpenalised.ids == ["flat", "stake"]
 
 
 def test_reasons_that_did_not_move_the_score_are_marked_and_listed_last(tiny: Matcher) -> None:

@@ -21,7 +21,8 @@ INVESTOR = {
 def test_a_personal_data_id_in_the_path_is_a_422_naming_the_field(client: FlaskClient, keys: Keys) -> None:
     response = call(client, "put", "/v1/investors/110101199003070027", keys.platform, json=INVESTOR)
     problem = assert_problem(response, 422)
-    assert [(e["field"], e["message"]) for e in problem["errors"]] == [("investor_id", PERSONAL_DATA_ID_MESSAGE)]
+    errors = [(e["field"], e["message"]) for e in problem["errors"]]
+    assert errors == [("investor_id", PERSONAL_DATA_ID_MESSAGE)]
     assert "110101199003070027" not in response.get_data(as_text=True)
     assert_problem(call(client, "get", "/v1/packages/13812345678", keys.platform), 404)
 

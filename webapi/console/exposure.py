@@ -132,7 +132,9 @@ def _why_below(
         elif exposures.source == PUSH:
             reasons[package_id] = "enough investors eligible, but the push's lists had no room"
         else:
-            reasons[package_id] = f"enough investors eligible; fewer than {floor} were served it in this window"
+            reasons[package_id] = (
+                f"enough investors eligible; fewer than {floor} were served it in this window"
+            )
     return reasons
 
 

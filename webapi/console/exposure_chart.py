@@ -104,6 +104,7 @@ def reach_chart(in_top: Sequence[int], floor: int, floor_top_k: int) -> BarChart
             )
         )
     ticks = [
-        Tick(round(plot_bottom - i / 4 * (plot_bottom - plot_top), 1), f"{top_value * i / 4:g}") for i in range(5)
+        Tick(round(plot_bottom - i / 4 * (plot_bottom - plot_top), 1), f"{top_value * i / 4:g}")
+        for i in range(5)
     ]
     return BarChart(WIDTH, HEIGHT, plot_left, plot_right, plot_top, plot_bottom, bars, ticks)
