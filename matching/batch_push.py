@@ -529,13 +529,14 @@ def apply_floor(
     how many listings were lifted and how many are still below the floor.
     """
     top_k = min(exposure.floor_top_k, lists.shape[1])
-    if exposure.floor_investors <= 0 or top_k <= 1 or not len(live_rows) or not len(lists):
+    if exposure.floor_investors <= 0 or top_k <= 0 or not len(live_rows) or not len(lists):
         return 0, 0
     floor = _Floor(
         lists, top_k, max(int(lists.max()) + 1, int(live_rows.max()) + 1), exposure, diversity_fits
     )
     position_of = {row: n for n, row in enumerate(investor_rows.tolist())}
-    limits = sorted({min(limit, top_k - 1) for limit in (FLOOR_SLOTS_PER_INVESTOR, top_k // 2, top_k - 1)})
+    most = max(top_k - 1, 1)  # a lifted listing never takes every place of a top, unless it has one
+    limits = sorted({min(limit, most) for limit in (FLOOR_SLOTS_PER_INVESTOR, top_k // 2, most)})
     for limit in (limit for limit in limits if limit > 0):
         floor.allow(limit)
         below = floor.below(live_rows)
