@@ -31,7 +31,7 @@ from matching.errors import UnknownPackageError
 from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
 from matching.ranked import RankedItem, RankedList, Reason, effect_order
 from matching.rule_set import Diversity, RuleSet
-from matching.scoring import ScoreParts, score_parts, ticket_widening
+from matching.scoring import ScoreParts, below_band, score_parts
 from matching.selection import select
 from matching.state import MarketState
 from profiles import ProfileTable
@@ -311,9 +311,9 @@ class Matcher:
             reserve, low, high, capital = (
                 np.asarray(facts[key], dtype=np.float64) for key in ("reserve", "low", "high", "capital")
             )
-            widen = ticket_widening(rules) or 1.0
             strict = ~((reserve < low) | (reserve > high) | ((capital > 0) & (reserve > capital)))
-            fits = np.where(strict, "within", np.where(reserve * widen < low, "below", "near")).tolist()
+            below = below_band(rules, {"low": low}, {"reserve": reserve})
+            fits = np.where(strict, "within", np.where(below, "below", "near")).tolist()
             penalty = parts.ticket[0, positions].tolist() if parts.ticket is not None else [0.0] * len(fits)
         items = []
         history, places = facts["history"], facts["place"]
