@@ -59,6 +59,7 @@ from data.contract import (
     PACKAGE_FIELDS,
     Field,
 )
+from data.identifiers import check_identifiers
 from data.masking import mask_personal_data
 from data.problems import MarketFileError, Problem
 from data.record_diff import same_value
@@ -879,6 +880,7 @@ def _check_rows(table: _File, text: _Table, skip_blank: bool = True) -> None:
     blank = _blank_rows(table, extra) if skip_blank else np.zeros(len(text.lines), bool)
     table.keep = ~blank
     _check_required_and_unique(table, blank)
+    check_identifiers(table.fields, table.present, table.values, table.findings.add)
     _rules_for(table.fields).check_rows(table)
     if blank.any():
         table.findings.drop_rows(np.flatnonzero(blank))

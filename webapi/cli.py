@@ -192,13 +192,19 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     live = len(model.package_index)
     with tqdm(total=len(investor_ids) + live, unit="list", disable=None, file=sys.stderr) as bar:
         push = batch_push(matcher, investor_ids, k, buyers_k, bar.update)
-    write_json_atomically(out_file, {"investors": push.investors, "packages": push.packages})
+    below_floor = [
+        {"package_id": s.package_id, "in_top": s.in_top, "reason": s.reason} for s in push.below_floor
+    ]
+    write_json_atomically(
+        out_file, {"investors": push.investors, "packages": push.packages, "below_floor": below_floor}
+    )
     echo(
         f"model {version.version}, rule set {rules_version}: "
         f"ranked {count(len(push.investors), 'investor')} ({len(added)} new since training) "
         f"and {count(len(push.packages), 'live package')} into {out_file}"
     )
-    echo(push.summary())
+    for line in push.lines():
+        echo(line)
 
 
 def write_json_atomically(path: Path, payload: dict) -> None:
