@@ -121,6 +121,6 @@ def floor_shortfalls(
     in_top = Counter(p for ids in investor_lists.values() for p in ids[: exposure.floor_top_k])
     below = sorted((in_top[p], p) for p in live_package_ids if in_top[p] < exposure.floor_investors)
     return [
-        Shortfall(package_id, in_top, why_below_floor(matcher, package_id, investor_lists.keys(), now))
-        for in_top, package_id in below
+        Shortfall(package_id, reach, why_below_floor(matcher, package_id, investor_lists.keys(), now))
+        for reach, package_id in below
     ]
