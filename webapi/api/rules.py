@@ -154,7 +154,12 @@ def preview() -> dict:
     result = preview_rules(
         market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline
     )
-    return {"model_version": version.version, "active_rule_version": active_version, **result.to_json()}
+    return {
+        "model_version": version.version,
+        "active_rule_version": active_version,
+        **result.to_json(),
+        "skipped_rows": dict(market.skipped),
+    }
 
 
 PREVIEW_FIELDS = frozenset({"document", "investors", "k", "offline"})
