@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
+from data.json_shape import MAX_DEPTH, shape_problems
 from matching.rule_fields import INVALID
 from matching.rule_schema import RULE_SET_SCHEMA
 from matching.rule_set import RuleSet
@@ -65,6 +66,8 @@ def load_rule_text(text: str) -> Any:
 
     try:
         data = json.loads(text, object_pairs_hook=no_duplicate_keys)
+    except RecursionError:
+        raise _too_deep() from None
     except ValueError:
         try:
             loader = _StrictLoader(text)  # the reader refuses control characters already here
@@ -74,12 +77,26 @@ def load_rule_text(text: str) -> Any:
             data = loader.get_single_data()
         except yaml.YAMLError as error:
             raise RuleDocumentError([f"{DOCUMENT}: not valid YAML or JSON: {_yaml_problem(error)}"]) from None
+        except RecursionError:  # PyYAML composes nested nodes recursively
+            raise _too_deep() from None
         finally:
             loader.dispose()  # type: ignore[no-untyped-call]
         duplicates = loader.duplicates
     if duplicates:
         raise RuleDocumentError(duplicates)
+    _check_shape(data)
     return data
+
+
+def _too_deep() -> RuleDocumentError:
+    return RuleDocumentError([f"{DOCUMENT}: nests deeper than {MAX_DEPTH} levels"])
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse a document nested too deep, or holding text that is not Unicode (``data.json_shape``)."""
+    problems = shape_problems(data)
+    if problems:
+        raise RuleDocumentError([f"{problem.dotted or DOCUMENT}: {problem.message}" for problem in problems])
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -96,7 +113,11 @@ def parse_rule_document(source: str | Mapping[str, Any]) -> RuleSet:
     RuleDocumentError
         With every problem found, each as ``path: what is wrong``.
     """
-    data = load_rule_text(source) if isinstance(source, str) else source
+    if isinstance(source, str):
+        data = load_rule_text(source)
+    else:
+        _check_shape(source)
+        data = source
     if data is None:
         raise RuleDocumentError([f"{DOCUMENT}: the document is empty; write {{}} for the built-in defaults"])
     if not isinstance(data, Mapping):
