@@ -12,6 +12,7 @@ every rule, and ``parse_rule_document(rule_set_to_document(r)) == r``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -23,6 +24,8 @@ from matching.rule_schema import RULE_SET_SCHEMA
 from matching.rule_set import RuleSet
 
 DocumentFormat = Literal["yaml", "json"]
+# More flow collections opened in a row than a document may nest.
+_OPENERS = re.compile(r"[\[{](?:\s*[\[{]){%d}" % MAX_DEPTH)
 DOCUMENT = "(document)"
 
 
@@ -70,6 +73,7 @@ def load_rule_text(text: str) -> Any:
         raise _too_deep() from None
     except ValueError:
         try:
+            _refuse_deep_yaml(text)
             loader = _StrictLoader(text)  # the reader refuses control characters already here
         except yaml.YAMLError as error:
             raise RuleDocumentError([f"{DOCUMENT}: not valid YAML or JSON: {_yaml_problem(error)}"]) from None
@@ -86,6 +90,27 @@ def load_rule_text(text: str) -> Any:
         raise RuleDocumentError(duplicates)
     _check_shape(data)
     return data
+
+
+def _refuse_deep_yaml(text: str) -> None:
+    """Scan the YAML tokens once and refuse a document nested deeper than ``MAX_DEPTH``.
+
+    PyYAML's scanner costs time in proportion to the nesting for every token, so a few kilobytes
+    of ``[[[[...`` take seconds to load. A run of openers is refused at once; otherwise the scan
+    stops at the limit (PyYAML looks at most 1,024 characters ahead, which bounds what is left).
+    Block nesting (indentation) is counted too. Raises ``yaml.YAMLError`` for text that does not
+    scan.
+    """
+    if _OPENERS.search(text):
+        raise _too_deep()
+    scanner = yaml.SafeLoader(text)
+    try:
+        while scanner.check_token():
+            if scanner.flow_level + len(scanner.indents) > MAX_DEPTH:
+                raise _too_deep()
+            scanner.get_token()
+    finally:
+        scanner.dispose()  # type: ignore[no-untyped-call]
 
 
 def _too_deep() -> RuleDocumentError:
