@@ -150,7 +150,9 @@ EVENT_FIELDS: tuple[Field, ...] = (
     Field("package_id", "string"),
     Field("event_type", "enum", choices=EVENT_TYPES),
     Field("occurred_at", "timestamp"),
-    Field("amount_cny", "decimal", required=False, minimum=0, minimum_exclusive=True, maximum=AMOUNT_CEILING_CNY),
+    Field(
+        "amount_cny", "decimal", required=False, minimum=0, minimum_exclusive=True, maximum=AMOUNT_CEILING_CNY
+    ),
     Field("dwell_seconds", "decimal", required=False, minimum=0, maximum=MAX_DWELL_SECONDS),
     Field("request_id", "string", required=False),
 )

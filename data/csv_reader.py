@@ -28,6 +28,9 @@ Reading rules that the contract leaves open:
   what pandas 3 parses to, what ``datetime`` and SQL timestamps hold, and sub-microsecond digits
   are dropped. A date is the instant its day starts in the market's time zone, so
   ``2025-03-14`` becomes ``2025-03-13 16:00:00`` UTC.
+- Ranges are checked on what would be stored: an instant must fall in the contract's years
+  (:data:`~data.contract.EARLIEST_YEAR` to :data:`~data.contract.LATEST_YEAR`) once its
+  offset is applied, and a number within its field's minimum and maximum.
 - ``event_id`` is an idempotency key: the first row with an id is kept and later rows with the
   same id are dropped. A row without one gets an id derived from its content
   (:func:`derive_event_ids`), so importing the same file twice stores the same events.
@@ -84,19 +87,6 @@ DEFAULT_MAX_PROBLEMS = 1000
 
 _NAT = np.datetime64("NaT", "us")
 
-
-def _market_new_year(year: int) -> np.datetime64:
-    """The UTC instant a year begins in the market's time zone."""
-    start = pd.Timestamp(year=year, month=1, day=1, tz=MARKET_TIMEZONE).tz_convert("UTC").tz_localize(None)
-    return np.datetime64(start.as_unit("us").to_datetime64(), "us")
-
-
-#: The naive-UTC instants every date and timestamp lies in: from the market's first moment of
-#: ``EARLIEST_YEAR`` up to (not including) the first moment after ``LATEST_YEAR``.
-INSTANT_RANGE: tuple[np.datetime64, np.datetime64] = (
-    _market_new_year(EARLIEST_YEAR),
-    _market_new_year(LATEST_YEAR + 1),
-)
 _DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _INTEGER = r"[+-]?[0-9]+"
 _INT64_DIGITS = 18  # every integer of up to 18 digits fits in int64
@@ -120,6 +110,20 @@ _QUOTE_LIMIT = 60
 _LISTED_CHOICES = 12
 
 MessageFor = Callable[[int], str]
+
+
+def _market_new_year(year: int) -> np.datetime64:
+    """The UTC instant a year begins in the market's time zone."""
+    start = pd.Timestamp(year=year, month=1, day=1, tz=MARKET_TIMEZONE).tz_convert("UTC").tz_localize(None)
+    return np.datetime64(start.as_unit("us").to_datetime64(), "us")
+
+
+#: The naive-UTC instants every date and timestamp lies in: from the market's first moment of
+#: ``EARLIEST_YEAR`` up to (not including) the first moment after ``LATEST_YEAR``.
+INSTANT_RANGE: tuple[np.datetime64, np.datetime64] = (
+    _market_new_year(EARLIEST_YEAR),
+    _market_new_year(LATEST_YEAR + 1),
+)
 
 
 @dataclass(frozen=True)
@@ -620,10 +624,10 @@ def _parse_instant(spec: Field, raw: np.ndarray) -> _Parsed:
     hint = _DATE_HINT if date_only else _TIMESTAMP_HINT
 
     def message(row: int) -> str:
-        cell = _quote(raw[row].strip())
+        cell = raw[row].strip()
         if outside[row]:
-            return _out_of_range(raw[row].strip(), pd.Timestamp(converted[row]))
-        return f"{cell} is not a valid {spec.kind} (expected {hint})"
+            return _out_of_range(cell, pd.Timestamp(converted[row]))
+        return f"{_quote(cell)} is not a valid {spec.kind} (expected {hint})"
 
     return _Parsed(values, empty, unreadable | outside, message)
 

@@ -88,7 +88,8 @@ def shape_problems(document: Any, max_depth: int = MAX_DEPTH) -> list[ShapeProbl
             continue
         seen.add(id(value))
         if len(path) >= max_depth:
-            problems.append(ShapeProblem(_shown(path), f"nests deeper than {max_depth} levels", too_deep=True))
+            message = f"nests deeper than {max_depth} levels"
+            problems.append(ShapeProblem(_shown(path), message, too_deep=True))
             continue
         if isinstance(value, Mapping):
             children = []

@@ -136,9 +136,18 @@ def _selected(column: Any, spec: Field, postgres: bool) -> ColumnElement[Any]:
     """A column as selected: instants as text, so an impossible one cannot fail the whole read."""
     if spec.kind not in ("date", "timestamp"):
         return column
+    return instant_text(column, postgres)
+
+
+def instant_text(column: Any, postgres: bool) -> ColumnElement[Any]:
+    """Select a stored instant as ISO text (parse it with :func:`stored_instants`).
+
+    The driver would otherwise turn it into a ``datetime`` and raise, for the whole query, on a
+    year ``datetime`` cannot hold (0, or 10000 after a time-zone shift).
+    """
     if postgres:
-        return func.to_char(column, _POSTGRES_INSTANT).label(spec.name)
-    return type_coerce(column, Text).label(spec.name)
+        return func.to_char(column, _POSTGRES_INSTANT).label(column.name)
+    return type_coerce(column, Text).label(column.name)
 
 
 def _typed(frame: pd.DataFrame, fields: tuple[Field, ...]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
@@ -177,6 +186,15 @@ def _typed(frame: pd.DataFrame, fields: tuple[Field, ...]) -> tuple[pd.DataFrame
         if wrong.any():
             problems[spec.name] = wrong
     return frame, problems
+
+
+def stored_instants(values: Any) -> np.ndarray:
+    """Instants selected by :func:`instant_text` as naive UTC ``datetime64[us]``.
+
+    ``NaT`` for a missing or unreadable one and for one outside the contract's years.
+    """
+    instants = _instants(pd.Series(values, dtype=object))
+    return np.where(instants_in_range(instants), instants, np.datetime64("NaT", "us"))
 
 
 def _instants(column: pd.Series) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from data.csv_reader import read_market
 from data.importer import import_market
 from data.market_frames import describe_skipped, load_market, read_frame
 from data.market_journal import read_packages
+from data.package_summaries import live_packages, package_summaries
 from data.schema import events_table
 from tests.bad_rows import BAD_EVENTS, BAD_INVESTOR, BAD_PACKAGE, ORPHAN_EVENTS, insert_bad_rows
 from tests.conftest import SAMPLE_MARKET
@@ -71,3 +73,15 @@ def test_a_clean_store_skips_nothing(engine: Engine) -> None:
     import_market(engine, SAMPLE_MARKET)
     assert load_market(engine).skipped == {}
     assert describe_skipped({}) == ""
+
+
+def test_listing_summaries_leave_a_listing_with_impossible_dates_out(engine: Engine) -> None:
+    import_market(engine, SAMPLE_MARKET)
+    with engine.begin() as connection:
+        insert_bad_rows(connection)
+    with engine.connect() as connection:
+        live = live_packages(connection, datetime(2026, 6, 20))
+        named = package_summaries(connection, [BAD_PACKAGE, "PKG0000001"])
+    assert live and BAD_PACKAGE not in {summary.package_id for summary in live}
+    assert list(named) == ["PKG0000001"]
+    assert named["PKG0000001"].listed_at == datetime(2024, 7, 2, 6, 0)  # naive UTC, as stored

@@ -126,7 +126,8 @@ def _failures(client: FlaskClient, keys: Keys, examples: int) -> list[str]:
         method, path, key, body = routes[route]
         where = data.draw(st.sampled_from(_paths(body)), label="path") if _paths(body) else ()
         text = _with(body, where, fragment) if where else fragment
-        response = call(client, method, path, key, data=text.encode("utf-8"), headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        response = call(client, method, path, key, data=text.encode("utf-8"), headers=headers)
         label = f"{method.upper()} {path} {where} = {fragment[:80]!r} -> {response.status_code}"
         if response.status_code >= 500:
             failures.append(f"{label}: {response.get_data(as_text=True)[:300]}")

@@ -102,7 +102,8 @@ def test_a_deeply_nested_body_is_a_400_on_every_write_route(
 
 def test_a_body_just_deep_enough_is_judged_on_its_content(client: FlaskClient, keys: Keys) -> None:
     # 32 levels in all: the event object and 31 arrays; refused for its type, not its depth
-    problem = assert_problem(send(client, "post", "/v1/events", keys.platform, with_value(EVENT, "event_id", nested(31, '"x"'))), 422)
+    body = with_value(EVENT, "event_id", nested(31, '"x"'))
+    problem = assert_problem(send(client, "post", "/v1/events", keys.platform, body), 422)
     assert problem["errors"][0]["field"] == "event_id"
 
 

@@ -55,17 +55,21 @@ def test_training_ranking_and_the_cli_preview_leave_the_rows_out_and_say_so(
 ) -> None:
     monkeypatch.setenv("ASSETMATCH_DATABASE_URL", poisoned.url)
     monkeypatch.setenv("ASSETMATCH_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setattr("webapi.cli_models.TrainingOptions", lambda **options: TrainingOptions(config=TINY, **options))
+    monkeypatch.setattr(
+        "webapi.cli_models.TrainingOptions", lambda **options: TrainingOptions(config=TINY, **options)
+    )
     runner = CliRunner()
 
     trained = runner.invoke(main, ["train", "--force", "--as-of", "2026-06-20"], catch_exceptions=False)
     assert trained.exit_code in (0, 3), trained.output + trained.stderr  # promoted or not, it ran
-    assert "left out stored rows that break the data contract: 1 investors, 1 packages, 7 events" in trained.output
+    expected = "left out stored rows that break the data contract: 1 investors, 1 packages, 7 events"
+    assert expected in trained.output
     listed = json.loads(runner.invoke(main, ["models", "list", "--json"]).output)
     assert listed[0]["metrics"]["data"]["skipped_rows"] == SKIPPED
 
     out = tmp_path / "push.json"
-    ranked = runner.invoke(main, ["rank", "--out", str(out), "--k", "5", "--buyers-k", "5", "--as-of", "2026-06-20"])
+    arguments = ["rank", "--out", str(out), "--k", "5", "--buyers-k", "5", "--as-of", "2026-06-20"]
+    ranked = runner.invoke(main, arguments)
     assert ranked.exit_code == 0, ranked.output + ranked.stderr
     assert "left out stored rows" in ranked.stderr
     assert INVESTOR_ID in json.loads(out.read_text())["investors"]
