@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -53,6 +54,12 @@ RULE_VERSION = Gauge(
     "The rule-set version this process serves.",
     multiprocess_mode="livemax",
 )
+SKIPPED_ROWS = Gauge(
+    "assetmatch_store_rows_skipped",
+    "Stored rows this process's snapshot left out because they break the data contract, by table.",
+    ["table"],
+    multiprocess_mode="livemax",
+)
 MODEL_SWAPS = Counter(
     "assetmatch_model_swaps_total",
     "Model hot swaps attempted by serving processes, by outcome.",
@@ -90,6 +97,12 @@ def events_ingested(accepted: int, duplicates: int) -> None:
 def empty_list(rule: str) -> None:
     """Count a list that one rule left empty (an investor silently shown nothing)."""
     EMPTY_LISTS.labels(rule=rule).inc()
+
+
+def skipped_rows(skipped: Mapping[str, int]) -> None:
+    """How many stored rows the serving snapshot left out, per table (0 when none)."""
+    for table in ("investors", "packages", "events"):
+        SKIPPED_ROWS.labels(table).set(skipped.get(table, 0))
 
 
 def model_swap(outcome: str) -> None:

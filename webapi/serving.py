@@ -31,9 +31,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -86,13 +86,18 @@ class ModelUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One consistent view to serve from; the cursors say which journal rows it has folded in."""
+    """One consistent view to serve from; the cursors say which journal rows it has folded in.
+
+    ``skipped`` counts the stored rows, by table, that the market read left out because they
+    break the data contract (``data.market_frames``): reported by ``/readyz`` and the metrics.
+    """
 
     model_version: ModelVersion
     rule_version: int
     matcher: Matcher
     changes: IdCursor
     events: IdCursor
+    skipped: Mapping[str, int] = field(default_factory=dict)
 
 
 def load_artifact(version: ModelVersion) -> HybridRecommender:
@@ -309,7 +314,7 @@ class ServingState:
         matcher = Matcher.build(
             model, None, market.investors, market.packages, market.events, rules, self.clock()
         )
-        return Snapshot(version, rule_version, matcher, changes, events)
+        return Snapshot(version, rule_version, matcher, changes, events, market.skipped)
 
     def install(self, snapshot: Snapshot) -> None:
         """Serve ``snapshot`` from the next request on (requests in flight finish on the old one)."""
@@ -320,6 +325,7 @@ class ServingState:
         self._load_problem = None
         metrics.serving_model(version)
         metrics.serving_rules(snapshot.rule_version)
+        metrics.skipped_rows(snapshot.skipped)
         metrics.model_swap("swapped")
         logger.info("now serving model %s with rule set version %s", version, snapshot.rule_version)
 
@@ -363,6 +369,7 @@ class ServingState:
             "model": "loaded" if snapshot is not None else (self._load_problem or "no active model"),
             "model_version": snapshot.model_version.version if snapshot else None,
             "rule_version": snapshot.rule_version if snapshot else None,
+            "skipped_rows": dict(snapshot.skipped) if snapshot else {},
         }
         report["ready"] = database and snapshot is not None
         return report

@@ -344,6 +344,11 @@ SCHEMAS: dict[str, Any] = {
             "model": {"type": "string"},
             "model_version": {"type": "string", "nullable": True},
             "rule_version": {"type": "integer", "nullable": True},
+            "skipped_rows": {
+                "type": "object",
+                "description": "stored rows left out because they break the data contract, by table",
+                "additionalProperties": {"type": "integer"},
+            },
         },
     },
 }
