@@ -1076,8 +1076,32 @@ def _to_frame(table: _File) -> pd.DataFrame:
     frame = pd.DataFrame(data, columns=[spec.name for spec in table.fields])
     # The file line (or record position) of each row, so a later refusal (an event id stored
     # with other content) can point at it.
-    frame.attrs["lines"] = table.findings.lines[keep]
+    frame.attrs["lines"] = SourceLines(table.findings.lines[keep])
     return frame
+
+
+class SourceLines:
+    """Each row's file line (or record position), kept in a frame's ``attrs``.
+
+    pandas compares and deep-copies ``attrs`` whenever it combines frames (a merge of two frames
+    read from files compares their attrs), so a bare array there breaks merges of frames of
+    different lengths and is copied on every operation: this holder compares by identity and is
+    shared, not copied.
+    """
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: np.ndarray) -> None:
+        self.lines = lines
+
+    def __getitem__(self, row: int) -> int:
+        return int(self.lines[row])
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __deepcopy__(self, memo: dict) -> SourceLines:
+        return self
 
 
 def _refuse_differing_repeats(table: _File, name: str, keep: np.ndarray, key: pd.Series) -> None:

@@ -189,6 +189,16 @@ def test_valid_market_reads_into_typed_frames(tmp_path: Path) -> None:
     assert frames.events["event_id"].tolist() == ["E1", "E2", "E3"]
 
 
+def test_frames_read_from_files_merge_and_copy_like_any_frame(tmp_path: Path) -> None:
+    """Each row's source line rides along without getting in the way of pandas."""
+    frames = read_market(write_market(tmp_path))
+    assert frames.events is not None and frames.packages is not None
+    joined = frames.events.merge(frames.packages[["package_id", "asset_type"]], on="package_id")
+    assert len(joined) == 3
+    copied = frames.events.copy(deep=True)
+    assert [copied.attrs["lines"][row] for row in range(3)] == [2, 3, 4]
+
+
 EXPECTED_DTYPES = {
     "string": np.dtype(object),
     "enum": np.dtype(object),
