@@ -105,7 +105,7 @@ def test_activation_refuses_a_version_that_cannot_serve_and_keeps_the_active_one
     assert f"refusing to activate {problem}" in message
     assert f"version {outcome.version.version} is still active" in message
     assert {"missing": "does not exist", "corrupt": "unreadable", "foreign": "unreadable",
-            "unknown": "no such model version"}[problem] in message
+            "unknown": "unknown model version"}[problem] in message
     assert active_name(engine) == outcome.version.version
 
 
@@ -153,7 +153,7 @@ def test_the_cli_trains_rejects_with_status_3_forces_lists_and_rolls_back(
     shutil.copyfile(SAMPLE_MARKET / "investors.csv", listed[0]["artifact_path"])
     refused = run("models", "activate", listed[0]["version"])
     assert refused.exit_code == 1
-    assert "refusing to activate" in refused.stderr and "unreadable" in refused.stderr
+    assert "refusing to activate" in refused.stderr and "checksum recorded at training" in refused.stderr
     assert f"version {first['version']} is still active" in refused.stderr
 
 
