@@ -93,16 +93,18 @@ def _shapes(arrays: Mapping[str, np.ndarray], layout: Layout) -> list[str]:
     item_columns = len(arrays["item_vocabulary"]) + (trained_packages if layout.package_identity else 0)
     components, factors, dimension = layout.components, layout.factors, layout.dimension
     references = len(arrays["reference_biases"])
+    users = f"{user_columns} user features (trained_investor_ids + user_vocabulary)"
+    items = f"{item_columns} item features (item_vocabulary" + (" + trained_package_ids)" if layout.package_identity else ")")
     expected: dict[str, tuple[tuple[int | None, ...], str]] = {
         "investor_vectors": ((investors, dimension), f"{investors} investor_ids × dimension {dimension}"),
         "package_vectors": ((packages, dimension), f"{packages} package_ids × dimension {dimension}"),
-        "user_feature_embeddings": ((user_columns, components), f"{user_columns} user features × {components}"),
-        "user_feature_biases": ((user_columns,), f"{user_columns} user features"),
-        "item_feature_embeddings": ((item_columns, components), f"{item_columns} item features × {components}"),
-        "item_feature_biases": ((item_columns,), f"{item_columns} item features"),
-        "als_feature_factors": ((item_columns, factors), f"{item_columns} item features × {factors} factors"),
+        "user_feature_embeddings": ((user_columns, components), f"{users} × {components}"),
+        "user_feature_biases": ((user_columns,), users),
+        "item_feature_embeddings": ((item_columns, components), f"{items} × {components}"),
+        "item_feature_biases": ((item_columns,), items),
+        "als_feature_factors": ((item_columns, factors), f"{items} × {factors} factors"),
         "als_user_factors": ((None, factors), f"at most {investors} investors × {factors} factors"),
-        "reference_embeddings": ((references, components), f"{references} reference biases × {components}"),
+        "reference_embeddings": ((references, components), f"{references} reference_biases × {components}"),
     }
     problems = []
     for name, (shape, meaning) in expected.items():
