@@ -57,7 +57,8 @@ def read_arrays(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise ArtifactError(f"is unreadable: {_described(error)}", path) from error
     if metadata.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(
-            f"has format version {metadata.get('format_version')!r}, this code reads version {FORMAT_VERSION}",
+            f"has format version {metadata.get('format_version')!r}, "
+            f"this code reads version {FORMAT_VERSION}",
             path,
         )
     return metadata, arrays

@@ -75,7 +75,8 @@ def _kinds(arrays: Mapping[str, np.ndarray]) -> list[str]:
             problems.append(f"{name} holds values that are not finite")
     for name in (*SPARSE_ARRAYS, *INDEX_ARRAYS):
         if arrays[name].ndim != 1 or arrays[name].dtype.kind not in "fiu":
-            problems.append(f"{name} must be a flat array of numbers, not {arrays[name].dtype} {arrays[name].shape}")
+            kind = f"{arrays[name].dtype} {arrays[name].shape}"
+            problems.append(f"{name} must be a flat array of numbers, not {kind}")
     for name in ID_ARRAYS:
         values = arrays[name]
         if values.ndim == 1 and len(np.unique(values)) != len(values):
@@ -94,7 +95,8 @@ def _shapes(arrays: Mapping[str, np.ndarray], layout: Layout) -> list[str]:
     components, factors, dimension = layout.components, layout.factors, layout.dimension
     references = len(arrays["reference_biases"])
     users = f"{user_columns} user features (trained_investor_ids + user_vocabulary)"
-    items = f"{item_columns} item features (item_vocabulary" + (" + trained_package_ids)" if layout.package_identity else ")")
+    item_sources = "item_vocabulary + trained_package_ids" if layout.package_identity else "item_vocabulary"
+    items = f"{item_columns} item features ({item_sources})"
     expected: dict[str, tuple[tuple[int | None, ...], str]] = {
         "investor_vectors": ((investors, dimension), f"{investors} investor_ids × dimension {dimension}"),
         "package_vectors": ((packages, dimension), f"{packages} package_ids × dimension {dimension}"),
@@ -109,13 +111,17 @@ def _shapes(arrays: Mapping[str, np.ndarray], layout: Layout) -> list[str]:
     problems = []
     for name, (shape, meaning) in expected.items():
         actual = arrays[name].shape
-        if len(actual) != len(shape) or any(want is not None and want != got for want, got in zip(shape, actual)):
+        fits = len(actual) == len(shape) and all(
+            want is None or want == got for want, got in zip(shape, actual, strict=True)
+        )
+        if not fits:
             problems.append(f"{name} has shape {actual}, expected {meaning}")
     if arrays["als_user_factors"].ndim == 2 and arrays["als_user_factors"].shape[0] > investors:
         problems.append(
             f"als_user_factors has {arrays['als_user_factors'].shape[0]} rows for {investors} investor_ids"
         )
-    if trained_investors > investors or not np.isin(arrays["trained_investor_ids"], arrays["investor_ids"]).all():
+    trained_known = np.isin(arrays["trained_investor_ids"], arrays["investor_ids"]).all()
+    if trained_investors > investors or not trained_known:
         problems.append("trained_investor_ids are not all among investor_ids")
     problems.extend(_sparse_problems(arrays, packages, item_columns))
     return problems

@@ -36,4 +36,5 @@ class ArtifactError(RecommenderError):
     def __init__(self, reason: str, path: object = None) -> None:
         self.reason = reason
         self.path = path
-        super().__init__(f"model artifact {path} {reason}" if path is not None else f"model artifact {reason}")
+        where = f"model artifact {path}" if path is not None else "model artifact"
+        super().__init__(f"{where} {reason}")

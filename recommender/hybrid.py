@@ -472,7 +472,8 @@ class HybridRecommender:
             config = HybridConfig.from_dict(metadata["config"])
             als_scale = float(metadata["als_scale"])
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ArtifactError(f"is not a model artifact: no usable configuration ({error!r})", path) from None
+            problem = f"is not a model artifact: no usable configuration ({error!r})"
+            raise ArtifactError(problem, path) from None
         if not np.isfinite(als_scale):
             raise ArtifactError("has a scale that is not finite", path)
         try:
@@ -485,7 +486,9 @@ class HybridRecommender:
             raise ArtifactError(f"cannot be restored: {error}", path) from error
 
     @classmethod
-    def _from_arrays(cls, config: HybridConfig, als_scale: float, arrays: dict[str, np.ndarray]) -> HybridRecommender:
+    def _from_arrays(
+        cls, config: HybridConfig, als_scale: float, arrays: dict[str, np.ndarray]
+    ) -> HybridRecommender:
         model = cls(config)
         model.als_scale = als_scale
         model.investor_ids = IdMap(arrays["investor_ids"].tolist())
@@ -507,7 +510,9 @@ class HybridRecommender:
         model._investor_vectors = VectorRows(arrays["investor_vectors"])
         model._package_vectors = VectorRows(arrays["package_vectors"])
         model._package_features = SparseRows(sparse_from("package_features", arrays))
-        model.package_index = _restored_index(arrays["package_index"], model.dimension, len(model.package_ids), "package")
+        model.package_index = _restored_index(
+            arrays["package_index"], model.dimension, len(model.package_ids), "package"
+        )
         model.investor_index = _restored_index(
             arrays["investor_index"], model.dimension, len(model.investor_ids), "investor"
         )

@@ -45,7 +45,9 @@ class ActivationRefusedError(RuntimeError):
     adds which version stays active, and ``path`` is where the file was looked for.
     """
 
-    def __init__(self, version: str, problem: str, active: str | None, kind: str, path: object = None) -> None:
+    def __init__(
+        self, version: str, problem: str, active: str | None, kind: str, path: object = None
+    ) -> None:
         still = f"version {active} is still active" if active else "no version is active"
         super().__init__(f"refusing to activate {version}: {problem}; {still}")
         self.version = version

@@ -177,7 +177,7 @@ def models_activate(version: str) -> None:
         raise click.ClickException(f"{error}{where}") from error
     previous = activation.previous
     if activation.version.artifact_sha256 is None:
-        echo(f"model {version} has no recorded checksum (registered before checksums): its arrays were checked")
+        echo(f"model {version} has no recorded checksum (registered before them); its arrays were checked")
     if not activation.changed:
         echo(f"model {version} was already active")
         return

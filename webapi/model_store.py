@@ -90,7 +90,8 @@ def _check_registered_shape(version: ModelVersion, model: HybridRecommender, pat
         if expected is not None and expected != actual:
             problems.append(f"{section} {name} is {actual}, the registry recorded {expected}")
     if problems:
-        raise ArtifactError(f"is not the one trained for model {version.version}: " + "; ".join(problems), path)
+        problem = f"is not the one trained for model {version.version}: " + "; ".join(problems)
+        raise ArtifactError(problem, path)
 
 
 def load_active_model(engine: Engine) -> tuple[ModelVersion, HybridRecommender]:

@@ -104,7 +104,8 @@ def test_an_artifact_changed_since_training_fails_its_checksum(
 def test_an_artifact_with_its_recorded_checksum_activates(
     client: FlaskClient, keys: Keys, served_market: ServedMarket
 ) -> None:
-    register(served_market, "checked", served_market.artifacts["B"], checksum=sha256(served_market.artifacts["B"]))
+    artifact = served_market.artifacts["B"]
+    register(served_market, "checked", artifact, checksum=sha256(artifact))
     assert call(client, "post", "/v1/models/checked/activate", keys.operator).status_code == 200
     assert serving_version(client, keys.platform) == "checked"
     assert call(client, "post", "/v1/models/A/activate", keys.operator).status_code == 200
@@ -173,7 +174,9 @@ def test_a_worker_starting_on_a_corrupt_active_artifact_serves_the_newest_valid_
         connection.execute(update(table).where(table.c.status == RETIRED).values(status=CANDIDATE))
         connection.execute(update(table).where(table.c.version == "A").values(status=RETIRED))
         connection.execute(
-            update(table).where(table.c.version == "gone").values(status=RETIRED, created_at=AS_OF + timedelta(days=1))
+            update(table)
+            .where(table.c.version == "gone")
+            .values(status=RETIRED, created_at=AS_OF + timedelta(days=1))
         )
     app = served_market.app()
     client = app.test_client()
@@ -205,7 +208,9 @@ def test_without_a_valid_version_to_fall_back_on_answers_name_a_state_not_a_path
 ) -> None:
     with served_market.engine.begin() as connection:
         connection.execute(
-            update(model_versions_table).where(model_versions_table.c.status == RETIRED).values(status=CANDIDATE)
+            update(model_versions_table)
+            .where(model_versions_table.c.status == RETIRED)
+            .values(status=CANDIDATE)
         )
     app = served_market.app()
     client = app.test_client()

@@ -211,7 +211,9 @@ def _no_model(error: Exception) -> Response:
 def _artifact_unreadable(error: ArtifactError) -> Response:
     """A model file that went bad after it was loaded (a preview re-reads it): a state, not its path."""
     logger.error("model artifact unreadable on %s %s: %s", request.method, request.path, error)
-    return problem_response(503, "model artifact unreadable", "model-unavailable", headers={"Retry-After": "5"})
+    return problem_response(
+        503, "model artifact unreadable", "model-unavailable", headers={"Retry-After": "5"}
+    )
 
 
 def _database_down(error: OperationalError) -> Response:
