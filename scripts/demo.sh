@@ -50,10 +50,12 @@ run rank --out instance/push.json --k 20 --buyers-k 50
 OPERATOR_KEY="$(run keys create --role operator --label "demo operator" | tail -n 1)"
 PLATFORM_KEY="$(run keys create --role platform --label "demo platform" | tail -n 1)"
 # An investor with a list in the push, and the listing at its top, for the examples below.
-read -r INVESTOR_ID PACKAGE_ID < <("$VENV/bin/python" -c "
+# A command substitution, not a process substitution: bash waits for it, so no exited child is
+# left for the exec'd gunicorn master to inherit as a zombie.
+read -r INVESTOR_ID PACKAGE_ID <<< "$("$VENV/bin/python" -c "
 import json
 push = json.load(open('instance/push.json'))['investors']
-print(*next([i, p[0]] for i, p in push.items() if p))")
+print(*next([i, p[0]] for i, p in push.items() if p))")"
 
 cat <<EOF
 
