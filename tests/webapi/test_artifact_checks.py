@@ -236,3 +236,20 @@ def test_readiness_says_the_database_is_unreachable_without_the_drivers_message(
     text = ready.get_data(as_text=True)
     assert "127.0.0.1" not in text and "assetmatch-probe" not in text and "connection" not in text.lower()
     app.extensions["assetmatch.engine"].dispose()
+
+
+def test_a_preview_after_the_served_artifact_vanished_is_503_naming_a_state(
+    client: FlaskClient, keys: Keys, served_market: ServedMarket
+) -> None:
+    """The preview re-reads the served version's file; gone since, it was a 500 with no hint."""
+    assert serving_version(client, keys.platform) == "A"
+    artifact = served_market.artifacts["A"]
+    artifact.rename(artifact.with_suffix(".moved"))
+    try:
+        preview = {"document": {"top_k": 10}, "investors": 3, "k": 3}
+        response = call(client, "post", "/v1/rules/preview", keys.operator, json=preview)
+        body = assert_problem(response, 503)
+        assert body["detail"] == "model artifact unreadable"
+        assert str(served_market.folder) not in response.get_data(as_text=True)
+    finally:
+        artifact.with_suffix(".moved").rename(artifact)
