@@ -29,6 +29,7 @@ from functools import partial
 import numpy as np
 
 from data.contract import ASSET_CLASSES, SELLER_TYPES
+from data.wording import count
 from matching.eligibility import CODE, removal_codes
 from matching.matcher import NO_DIVERSITY, Matcher
 from matching.rule_set import Exposure
@@ -55,8 +56,8 @@ class PushResult:
 
     def summary(self) -> str:
         return (
-            f"exposure floor lifted {self.floor_lifted} listings ({self.floor_unmet} still below it); "
-            f"daily cap trimmed {self.capped}"
+            f"exposure floor lifted {count(self.floor_lifted, 'listing')} "
+            f"({self.floor_unmet} still below it); daily cap trimmed {count(self.capped, 'listing')}"
         )
 
 

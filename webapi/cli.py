@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime, time
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -17,6 +19,7 @@ from data.importer import count_event_rows, import_market
 from data.market_frames import load_market
 from data.store import current_revision, downgrade_schema, upgrade_schema
 from data.summary import market_summary_lines
+from data.wording import count
 from matching.batch_push import batch_push
 from matching.matcher import Matcher
 from matching.rule_versions import active_rules
@@ -34,7 +37,44 @@ AS_OF_HELP = "The market clock (UTC) to train or rank at, e.g. to replay a past 
 AS_OF_TYPE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        version = metadata.version("assetmatch")
+    except metadata.PackageNotFoundError:
+        version = "(not installed: run from a source tree)"
+    click.echo(f"assetmatch {version}")
+    ctx.exit()
+
+
+class AssetMatchGroup(FlaskGroup):
+    """Flask's CLI group without Flask's own options.
+
+    ``FlaskGroup`` adds ``--version`` (Flask's and Werkzeug's versions), ``-e/--env-file``,
+    ``-A/--app`` and ``--debug``. The application is always ``webapi.app.create_app``, configured
+    by ``ASSETMATCH_*`` variables (docs/cli.md), so those options only mislead: they are dropped,
+    and ``--version`` prints AssetMatch's version.
+    """
+
+    FLASK_OPTIONS = frozenset({"env_file", "app", "debug", "version"})
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(add_version_option=False, load_dotenv=False, set_debug_flag=False, **extra)
+        self.params = [param for param in self.params if param.name not in self.FLASK_OPTIONS]
+        self.params.append(
+            click.Option(
+                ["--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_print_version,
+                help="Print the AssetMatch version and exit.",
+            )
+        )
+
+
+@click.group(cls=AssetMatchGroup, create_app=create_app, add_default_commands=False)
 def main() -> None:
     """AssetMatch: investor-asset recommendation and matchmaking for distressed assets."""
 
@@ -105,8 +145,8 @@ def generate_command(out_dir: Path, n_investors: int, n_packages: int, seed: int
     market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end)
     write_market(market, out_dir)
     echo(
-        f"wrote {len(market.investors)} investors, {len(market.packages)} packages, "
-        f"{len(market.events)} events to {out_dir}"
+        f"wrote {count(len(market.investors), 'investor')}, {count(len(market.packages), 'package')}, "
+        f"{count(len(market.events), 'event')} to {out_dir}"
     )
 
 
@@ -145,8 +185,9 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
         push = batch_push(matcher, investor_ids, k, buyers_k, bar.update)
     write_json_atomically(out_file, {"investors": push.investors, "packages": push.packages})
     echo(
-        f"model {version.version}, rule set {rules_version}: ranked {len(push.investors)} investors "
-        f"({len(added)} new since training) and {len(push.packages)} live packages into {out_file}"
+        f"model {version.version}, rule set {rules_version}: "
+        f"ranked {count(len(push.investors), 'investor')} ({len(added)} new since training) "
+        f"and {count(len(push.packages), 'live package')} into {out_file}"
     )
     echo(push.summary())
 

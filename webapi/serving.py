@@ -24,7 +24,10 @@ default) and on the request that comes due, one poll reads:
 
 A write made through this process (an upsert, a dismiss or win, a rule change, an activation)
 forces a poll (or the swap) before its response, so its own next request already sees it; other
-processes see it within ``poll_seconds``.
+processes see it within ``poll_seconds``. One case cannot wait for the poll: a list asked for an
+investor or listing this process does not know yet, which another process may have just created.
+Such a miss looks the id up in the store and, if it is there, polls at once
+(:meth:`ServingState.catch_up`), so a ``PUT`` answered by one worker is never a 404 on the next.
 """
 
 from __future__ import annotations
@@ -51,10 +54,11 @@ from data.market_journal import (
     read_investors,
     read_packages,
     start_cursor,
+    stored_ids,
 )
 from data.model_registry import RETIRED, ModelVersion, active_version, list_versions
 from data.rule_store import active_rule_set
-from data.schema import events_table, market_changes_table
+from data.schema import events_table, investors_table, market_changes_table, packages_table
 from matching.matcher import Matcher
 from matching.rule_set import RuleSet
 from matching.rule_versions import DEFAULTS_VERSION, active_rules, rules_of
@@ -126,6 +130,11 @@ class ServingState:
         """The snapshot as it is now, without polling (None before a model is loaded)."""
         return self._snapshot
 
+    @property
+    def load_problem(self) -> str | None:
+        """Why the active version is not served, if loading it failed: a state, never a path."""
+        return self._problems.get(self._active_name) if self._active_name else None
+
     @contextmanager
     def serving(self) -> Iterator[Snapshot]:
         """Poll if due, then hold the matcher for one request; 503 problems when there is no model."""
@@ -138,13 +147,26 @@ class ServingState:
         with self._lock:
             snapshot = self._snapshot
             if snapshot is None:
-                problem = self._load_problem
+                problem = self.load_problem
                 if problem:
                     raise ModelUnavailableError(problem)
                 raise NoActiveModelError()
             yield snapshot
 
     # ------------------------------------------------------------------ polling
+    def catch_up(self, kind: str, entity_id: str) -> bool:
+        """After a read miss: poll now if the store holds ``entity_id`` (an investor or package).
+
+        Returns whether it is stored, i.e. whether asking again may now succeed. An id that is
+        not stored costs one indexed lookup and no poll, so unknown ids cannot force polls.
+        """
+        column = investors_table.c.investor_id if kind == INVESTOR else packages_table.c.package_id
+        with self._engine.connect() as connection:
+            if not stored_ids(connection, column, [entity_id]):
+                return False
+        self.refresh(force=True)
+        return True
+
     def refresh(self, force: bool = False) -> None:
         """Poll the store when due (or now, with ``force``, waiting for a poll in progress)."""
         if not force and time.monotonic() < self._next_poll:
@@ -246,11 +268,6 @@ class ServingState:
                     active.version,
                 )
                 return
-
-    @property
-    def _load_problem(self) -> str | None:
-        """Why the active version is not served, if loading it failed."""
-        return self._problems.get(self._active_name) if self._active_name else None
 
     def fallback_state(self) -> str | None:
         """``"serving fallback version N; active version M artifact invalid"``, or None."""
@@ -384,7 +401,7 @@ class ServingState:
         snapshot = self._snapshot
         fallback = self.fallback_state()
         if snapshot is None:
-            model = self._load_problem or "no active model"
+            model = self.load_problem or "no active model"
         else:
             model = fallback or "loaded"
         report: dict[str, object] = {

@@ -39,6 +39,7 @@ from data.api_keys import (
     secret_matches,
     split_key,
 )
+from data.wording import article
 from webapi.api.problems import ProblemError
 
 AUTH_EXTENSION = "assetmatch.api_keys"
@@ -165,7 +166,7 @@ def require(*roles: str) -> Callable[[View], View]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             caller = authenticate()
             if caller.role not in roles:
-                raise ProblemError(403, f"a {caller.role} key may not {_action()}")
+                raise ProblemError(403, f"{article(caller.role + ' key')} may not {_action()}")
             return view(*args, **kwargs)
 
         guarded.roles = tuple(roles)  # type: ignore[attr-defined]  # read by the OpenAPI document

@@ -17,6 +17,8 @@ from flask import Blueprint, Response, current_app
 
 from data.api_keys import INVESTOR, OPERATOR, PLATFORM
 from data.json_records import storable_id
+from data.market_journal import INVESTOR as INVESTOR_KIND
+from data.market_journal import PACKAGE as PACKAGE_KIND
 from data.served_lists import BUYERS, RECOMMENDATIONS, SIMILAR, ServedList
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from matching.matcher import Matcher
@@ -81,8 +83,16 @@ def _serve(
         require_role_for("include_removed", OPERATOR)
     state = serving_state()
     now = state.clock()
-    with state.serving() as snapshot:
-        ranked = rank(snapshot.matcher, now)
+    try:
+        with state.serving() as snapshot:
+            ranked = rank(snapshot.matcher, now)
+    except (UnknownInvestorError, UnknownPackageError):
+        # Perhaps created through another process since this one last polled: read-your-writes
+        # across workers means looking in the store before answering 404.
+        if not state.catch_up(INVESTOR_KIND if subject_key == "investor_id" else PACKAGE_KIND, subject_id):
+            raise
+        with state.serving() as snapshot:
+            ranked = rank(snapshot.matcher, now)
     request_id = uuid.uuid4().hex
     model_version = snapshot.model_version.version
     body = {

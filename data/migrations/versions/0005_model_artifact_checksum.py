@@ -3,8 +3,8 @@
 Versions registered before this revision keep no checksum (NULL); their arrays are still checked
 when they are activated or loaded.
 
-Revision ID: 0004_artifact_sha256
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 18:40:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_artifact_sha256"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
