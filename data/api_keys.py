@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from data.console_sessions import end_key_sessions
+from data.identifiers import fresh_id
 from data.schema import api_keys_table, investors_table
 from data.wording import article
 
@@ -115,8 +116,8 @@ def create_key(
         ).first()
         if known is None:
             raise ApiKeyError(f"unknown investor {investor_id!r}")
-    key_id = secrets.token_hex(_KEY_ID_BYTES)
-    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    key_id = fresh_id(lambda: secrets.token_hex(_KEY_ID_BYTES))
+    secret = fresh_id(lambda: secrets.token_urlsafe(_SECRET_BYTES))  # printed through the mask
     key = ApiKey(key_id, role, investor_id, label, now, None, hash_secret(secret))
     connection.execute(
         api_keys_table.insert().values(

@@ -28,6 +28,9 @@ Reading rules that the contract leaves open:
   what pandas 3 parses to, what ``datetime`` and SQL timestamps hold, and sub-microsecond digits
   are dropped. A date is the instant its day starts in the market's time zone, so
   ``2025-03-14`` becomes ``2025-03-13 16:00:00`` UTC.
+- Ranges are checked on what would be stored: an instant must fall in the contract's years
+  (:data:`~data.contract.EARLIEST_YEAR` to :data:`~data.contract.LATEST_YEAR`) once its
+  offset is applied, and a number within its field's minimum and maximum.
 - ``event_id`` is an idempotency key: the first row with an id is kept and later rows that
   repeat it exactly are dropped; a later row with the same id and other content is refused,
   naming both lines. A row without one gets an id derived from its content
@@ -51,14 +54,17 @@ import pandas as pd
 from data.contract import (
     AMOUNT_REQUIRED_EVENTS,
     ASSET_CLASS_OF_TYPE,
+    EARLIEST_YEAR,
     EVENT_FIELDS,
     INVESTOR_FIELDS,
+    LATEST_YEAR,
     LIST_SEPARATOR,
     MARKET_FILES,
     MARKET_TIMEZONE,
     PACKAGE_FIELDS,
     Field,
 )
+from data.identifiers import check_identifiers
 from data.masking import mask_personal_data
 from data.problems import MarketFileError, Problem
 from data.record_diff import same_value
@@ -70,6 +76,7 @@ __all__ = [
     "MarketFrames",
     "Problem",
     "derive_event_ids",
+    "instants_in_range",
     "read_csv_file",
     "read_market",
     "read_records",
@@ -82,6 +89,7 @@ TIMESTAMP_DTYPE = np.dtype("datetime64[us]")
 DEFAULT_MAX_PROBLEMS = 1000
 
 _NAT = np.datetime64("NaT", "us")
+
 _DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _INTEGER = r"[+-]?[0-9]+"
 _INT64_DIGITS = 18  # every integer of up to 18 digits fits in int64
@@ -105,6 +113,20 @@ _QUOTE_LIMIT = 60
 _LISTED_CHOICES = 12
 
 MessageFor = Callable[[int], str]
+
+
+def _market_new_year(year: int) -> np.datetime64:
+    """The UTC instant a year begins in the market's time zone."""
+    start = pd.Timestamp(year=year, month=1, day=1, tz=MARKET_TIMEZONE).tz_convert("UTC").tz_localize(None)
+    return np.datetime64(start.as_unit("us").to_datetime64(), "us")
+
+
+#: The naive-UTC instants every date and timestamp lies in: from the market's first moment of
+#: ``EARLIEST_YEAR`` up to (not including) the first moment after ``LATEST_YEAR``.
+INSTANT_RANGE: tuple[np.datetime64, np.datetime64] = (
+    _market_new_year(EARLIEST_YEAR),
+    _market_new_year(LATEST_YEAR + 1),
+)
 
 
 @dataclass(frozen=True)
@@ -550,14 +572,13 @@ def _fits_layout(cells: np.ndarray, layout: str) -> np.ndarray:
     return fits
 
 
-def _parse_instant(spec: Field, raw: np.ndarray) -> _Parsed:
-    """A date or timestamp, as naive UTC ``datetime64[us]``.
+def _read_instants(raw: np.ndarray, date_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Cells as naive UTC ``datetime64[us]`` (``NaT`` when unreadable), and which are empty.
 
     The canonical layouts are parsed by pandas in one vectorized pass; only the remaining
     cells (offsets, fractions, padding whitespace, mistakes) go through the regular
     expression, which is the definition of what is accepted.
     """
-    date_only = spec.kind == "date"
     n = len(raw)
     # len() through map() is a C-level loop over the cells; it selects each layout's cells.
     lengths = np.fromiter(map(len, raw), np.int64, n)
@@ -588,14 +609,49 @@ def _parse_instant(spec: Field, raw: np.ndarray) -> _Parsed:
         if aware.any():
             parsed = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
             utc[rows[aware]] = _to_us(pd.DatetimeIndex(parsed).tz_convert(None))
-    values = np.where(np.isnat(utc), _localize(local), utc)
-    invalid = ~empty & np.isnat(values)
+    return np.where(np.isnat(utc), _localize(local), utc), empty
+
+
+def _parse_instant(spec: Field, raw: np.ndarray) -> _Parsed:
+    """A date or timestamp, as naive UTC ``datetime64[us]``, within the contract's years.
+
+    The range is checked after the time-zone conversion, on the instant that would be stored:
+    ``9999-12-31T23:59:59-14:00`` is in year 10000 by then, and ``0001-01-01`` in Shanghai time
+    is in year 0 in UTC, which neither ``datetime`` nor the store can hold.
+    """
+    date_only = spec.kind == "date"
+    converted, empty = _read_instants(raw, date_only)
+    unreadable = ~empty & np.isnat(converted)
+    outside = ~empty & ~unreadable & ~instants_in_range(converted)
+    values = np.where(outside, _NAT, converted)  # a refused value is never handed on
     hint = _DATE_HINT if date_only else _TIMESTAMP_HINT
 
     def message(row: int) -> str:
-        return f"{_quote(raw[row].strip())} is not a valid {spec.kind} (expected {hint})"
+        cell = raw[row].strip()
+        if outside[row]:
+            return _out_of_range(cell, pd.Timestamp(converted[row]))
+        return f"{_quote(cell)} is not a valid {spec.kind} (expected {hint})"
 
-    return _Parsed(values, empty, invalid, message)
+    return _Parsed(values, empty, unreadable | outside, message)
+
+
+def instants_in_range(values: np.ndarray) -> np.ndarray:
+    """Which naive-UTC instants fall in the contract's years (``NaT`` does not)."""
+    instants = np.asarray(values, dtype=TIMESTAMP_DTYPE)
+    earliest, end = INSTANT_RANGE
+    return ~np.isnat(instants) & (instants >= earliest) & (instants < end)
+
+
+def _out_of_range(cell: str, instant: pd.Timestamp) -> str:
+    """Say that a date or timestamp lies outside the contract's years (and when, if it has an offset)."""
+    where = ""
+    if re.search(r"[T ][0-9:.]+(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)\Z", cell):
+        local = instant.tz_localize("UTC").tz_convert(MARKET_TIMEZONE).tz_localize(None)
+        where = f" (it is {local.isoformat()} in {MARKET_TIMEZONE} time)"
+    return (
+        f"{_quote(cell)} is out of range{where}: dates and timestamps must fall in the years "
+        f"{EARLIEST_YEAR} to {LATEST_YEAR}"
+    )
 
 
 _PARSERS: dict[str, Callable[[Field, np.ndarray], _Parsed]] = {
@@ -632,8 +688,13 @@ def _absent_column(spec: Field, n: int) -> _Parsed:
 
 
 def _number_text(value: float) -> str:
-    """Format a bound for a message without a pointless ``.0``."""
-    return str(int(value)) if float(value).is_integer() else str(value)
+    """Format a bound for a message without a pointless ``.0``, big ones with thousands separators.
+
+    The separators also keep a 16-digit bound from reading as a bank card number to the masking.
+    """
+    if not float(value).is_integer():
+        return str(value)
+    return f"{int(value):,}" if abs(value) >= 1_000_000 else str(int(value))
 
 
 def _check_bounds(spec: Field, parsed: _Parsed, raw: np.ndarray, findings: _Findings) -> None:
@@ -879,6 +940,7 @@ def _check_rows(table: _File, text: _Table, skip_blank: bool = True) -> None:
     blank = _blank_rows(table, extra) if skip_blank else np.zeros(len(text.lines), bool)
     table.keep = ~blank
     _check_required_and_unique(table, blank)
+    check_identifiers(table.fields, table.present, table.values, table.findings.add)
     _rules_for(table.fields).check_rows(table)
     if blank.any():
         table.findings.drop_rows(np.flatnonzero(blank))

@@ -16,6 +16,7 @@ import numpy as np
 
 from data.contract import ASSET_CLASSES, INVESTOR_TYPES, LIVE_STATUSES, SELLER_TYPES
 from matching.compiled import ALL_PROVINCES, CompiledRules
+from matching.scoring import ticket_widening
 
 Arrays = Mapping[str, np.ndarray]
 
@@ -98,12 +99,12 @@ def removal_codes(
     if never is not None:
         checks.append(("dismissed", never == NEVER_DISMISSED))
         checks.append(("won", never == NEVER_WON))
-    fit = rules.ticket_fit
-    if fit.mode != "off":
-        widen = 1.0 + (max(0.0, float(fit.tolerance)) if fit.mode == "tolerance" else 0.0)
+    widen = ticket_widening(compiled.rules)
+    if widen is not None:
         reserve, capital = package["reserve"], investor["capital"]
-        outside = (reserve * widen < investor["low"]) | (reserve > investor["high"] * widen)
-        outside |= (capital > 0) & (reserve > capital * widen)
+        # Above the band or the capital only: a listing below the band is affordable, and is
+        # down-ranked by the score (matching.scoring), never removed.
+        outside = (reserve > investor["high"] * widen) | ((capital > 0) & (reserve > capital * widen))
         checks.append(("ticket_fit", outside))
     if compiled.allow_bits is not None and compiled.deny_bits is not None:
         rows = package["row"]

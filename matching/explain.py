@@ -24,8 +24,10 @@ MODEL_TEXTS = {
 TICKET_TEXTS = {
     ("within", "investor"): "within your ticket range",
     ("near", "investor"): "close to your ticket range",
+    ("below", "investor"): "below your usual ticket range",
     ("within", "buyer"): "reserve price within the investor's ticket range",
     ("near", "buyer"): "reserve price close to the investor's ticket range",
+    ("below", "buyer"): "reserve price below the investor's usual ticket range",
 }
 
 
@@ -54,8 +56,9 @@ def stated_reason(
     return Reason("stated_preference", "matches stated preference: " + " in ".join(parts), effect)
 
 
-def ticket_reason(within_strict: bool, direction: str) -> Reason:
-    return Reason("ticket_fit", TICKET_TEXTS[("within" if within_strict else "near", direction)], 0.0)
+def ticket_reason(fit: str, direction: str, effect: float = 0.0) -> Reason:
+    """``ticket_fit``: ``fit`` is ``within``, ``near`` (within the tolerance) or ``below`` (down-ranked)."""
+    return Reason("ticket_fit", TICKET_TEXTS[(fit, direction)], effect)
 
 
 def days_text(days: float, future: bool) -> str:
@@ -139,4 +142,4 @@ REMOVAL_TEXTS: dict[str, Callable[[Callable[[str], int], RuleSet], str]] = {
 def removal_reason(code: int, score: float, facts: dict[str, list], n: int, rules: RuleSet) -> Reason:
     """Why a rule removed an item, as ``removed: ...``; its effect is minus the score it lost."""
     name = REMOVAL_CODES[code - 1]
-    return Reason(name, REMOVAL_TEXTS[name](lambda key: facts[key][n], rules), -score)
+    return Reason(name, REMOVAL_TEXTS[name](lambda key: facts[key][n], rules), -score, removal=True)

@@ -14,9 +14,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from data.csv_reader import MarketFileError, read_market
-from data.generator import generate_market, load_truth, write_market
+from data.generator import SCENARIOS, MarketOracle, generate_market, load_truth, write_market
 from data.importer import count_event_rows, import_market
-from data.market_frames import load_market
+from data.market_frames import describe_skipped, load_market
 from data.store import current_revision, downgrade_schema, upgrade_schema
 from data.summary import market_summary_lines
 from data.wording import count
@@ -130,19 +130,28 @@ def import_command(directory: Path) -> None:
 @click.option("--packages", "n_packages", default=5_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
+    "--scenario",
+    default="default",
+    show_default=True,
+    type=click.Choice(list(SCENARIOS)),
+    help="What kind of platform to simulate (docs/synthetic-market.md lists the scenarios).",
+)
+@click.option(
     "--end",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     default=None,
     help="The market's 'now' (local time): history ends here, the newest listings are live. "
     "Default: today at midnight, so the market is live when imported.",
 )
-def generate_command(out_dir: Path, n_investors: int, n_packages: int, seed: int, end: datetime | None) -> None:
+def generate_command(
+    out_dir: Path, n_investors: int, n_packages: int, seed: int, scenario: str, end: datetime | None
+) -> None:
     """Write a synthetic market (and its hidden truth) in the contract's CSV format.
 
-    The same seed and --end always give the same files.
+    The same seed, --scenario and --end always give the same files.
     """
     end = end or datetime.combine(date.today(), time())
-    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end)
+    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end, scenario=scenario)
     write_market(market, out_dir)
     echo(
         f"wrote {count(len(market.investors), 'investor')}, {count(len(market.packages), 'package')}, "
@@ -174,6 +183,8 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     except (NoActiveModelError, ArtifactError) as error:
         raise click.ClickException(str(error)) from error
     market = load_market(engine)
+    if market.skipped:
+        echo(describe_skipped(market.skipped), err=True)
     with engine.connect() as connection:
         rules_version, rules = active_rules(connection)
     investors = market.investors[market.investors["registered_at"] <= now]
@@ -183,13 +194,19 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     live = len(model.package_index)
     with tqdm(total=len(investor_ids) + live, unit="list", disable=None, file=sys.stderr) as bar:
         push = batch_push(matcher, investor_ids, k, buyers_k, bar.update)
-    write_json_atomically(out_file, {"investors": push.investors, "packages": push.packages})
+    below_floor = [
+        {"package_id": s.package_id, "in_top": s.in_top, "reason": s.reason} for s in push.below_floor
+    ]
+    write_json_atomically(
+        out_file, {"investors": push.investors, "packages": push.packages, "below_floor": below_floor}
+    )
     echo(
         f"model {version.version}, rule set {rules_version}: "
         f"ranked {count(len(push.investors), 'investor')} ({len(added)} new since training) "
         f"and {count(len(push.packages), 'live package')} into {out_file}"
     )
-    echo(push.summary())
+    for line in push.lines():
+        echo(line)
 
 
 def write_json_atomically(path: Path, payload: dict) -> None:
@@ -213,7 +230,7 @@ def evaluate_command(market_dir: Path, out_file: Path | None, window_days: int, 
     frames = read_market(market_dir)
     truth = load_truth(market_dir / "truth")
     report = market_report(
-        frames.investors, frames.packages, frames.events, truth.affinity, truth.hesitant,
+        frames.investors, frames.packages, frames.events, MarketOracle(truth),
         window_days=window_days, log=lambda line: echo(line, err=True),
     )
     if movielens_dir is not None:

@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Engine
 
 from data.attribution import attributed_events, served_lists, traffic_report
+from data.market_frames import describe_skipped
 from data.model_registry import ModelVersion, list_versions
 from data.wording import count
 from recommender.errors import ArtifactError
@@ -126,6 +127,9 @@ def outcome_lines(version: ModelVersion, status: str) -> list[str]:
     if active:
         scores = _scores(active.get("metrics"))
         lines.append(f"  active {active['version']}  {scores}  ({active['measured']})")
+    skipped = describe_skipped(metrics.get("data", {}).get("skipped_rows", {}))
+    if skipped:
+        lines.append(f"  data: {skipped}")
     lines.append(f"  artifact: {version.artifact_path}")
     return lines
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -58,10 +59,22 @@ MODEL_FALLBACK = Gauge(
     "1 while a process serves an older version because the active version's artifact is invalid.",
     multiprocess_mode="livemax",
 )
+SKIPPED_ROWS = Gauge(
+    "assetmatch_store_rows_skipped",
+    "Stored rows this process's snapshot left out because they break the data contract, by table.",
+    ["table"],
+    multiprocess_mode="livemax",
+)
 MODEL_SWAPS = Counter(
     "assetmatch_model_swaps_total",
     "Model hot swaps attempted by serving processes, by outcome.",
     ["outcome"],
+)
+EMPTY_LISTS = Counter(
+    "assetmatch_empty_lists_total",
+    "Recommendation lists served empty although live listings were otherwise eligible, "
+    "by the rule that emptied them (cross_border: eligibility.cross_border_only).",
+    ["rule"],
 )
 
 _served_versions: set[str] = set()
@@ -89,6 +102,17 @@ def events_ingested(accepted: int, duplicates: int) -> None:
         EVENTS.labels(outcome="accepted").inc(accepted)
     if duplicates:
         EVENTS.labels(outcome="duplicate").inc(duplicates)
+
+
+def empty_list(rule: str) -> None:
+    """Count a list that one rule left empty (an investor silently shown nothing)."""
+    EMPTY_LISTS.labels(rule=rule).inc()
+
+
+def skipped_rows(skipped: Mapping[str, int]) -> None:
+    """How many stored rows the serving snapshot left out, per table (0 when none)."""
+    for table in ("investors", "packages", "events"):
+        SKIPPED_ROWS.labels(table).set(skipped.get(table, 0))
 
 
 def model_swap(outcome: str) -> None:

@@ -35,9 +35,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import pandas as pd
@@ -82,13 +82,18 @@ class ModelUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One consistent view to serve from; the cursors say which journal rows it has folded in."""
+    """One consistent view to serve from; the cursors say which journal rows it has folded in.
+
+    ``skipped`` counts the stored rows, by table, that the market read left out because they
+    break the data contract (``data.market_frames``): reported by ``/readyz`` and the metrics.
+    """
 
     model_version: ModelVersion
     rule_version: int
     matcher: Matcher
     changes: IdCursor
     events: IdCursor
+    skipped: Mapping[str, int] = field(default_factory=dict)
 
 
 def load_artifact(version: ModelVersion) -> HybridRecommender:
@@ -343,7 +348,7 @@ class ServingState:
         matcher = Matcher.build(
             model, None, market.investors, market.packages, market.events, rules, self.clock()
         )
-        return Snapshot(version, rule_version, matcher, changes, events)
+        return Snapshot(version, rule_version, matcher, changes, events, market.skipped)
 
     def install(self, snapshot: Snapshot) -> None:
         """Serve ``snapshot`` from the next request on (requests in flight finish on the old one)."""
@@ -355,6 +360,7 @@ class ServingState:
         self._invalid_artifacts.discard(version)
         metrics.serving_model(version)
         metrics.serving_rules(snapshot.rule_version)
+        metrics.skipped_rows(snapshot.skipped)
         metrics.model_swap("swapped")
         self._publish_fallback()
         logger.info("now serving model %s with rule set version %s", version, snapshot.rule_version)
@@ -410,6 +416,7 @@ class ServingState:
             "model_version": snapshot.model_version.version if snapshot else None,
             "active_model_version": self._active_name,
             "rule_version": snapshot.rule_version if snapshot else None,
+            "skipped_rows": dict(snapshot.skipped) if snapshot else {},
         }
         report["ready"] = database and snapshot is not None
         return report

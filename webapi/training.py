@@ -151,6 +151,7 @@ def run_training(
         },
         "data": {
             "investors": len(market.investors), "packages": len(market.packages), "events": len(learned),
+            "skipped_rows": dict(market.skipped),
         },
         "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
     }

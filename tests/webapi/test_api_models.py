@@ -158,6 +158,7 @@ def test_readiness_names_the_versions_served(client: FlaskClient) -> None:
         "model_version": "A",
         "active_model_version": "A",
         "rule_version": body["rule_version"],
+        "skipped_rows": {},
     }
 
 

@@ -205,6 +205,11 @@ def test_an_operator_changes_a_rule_and_checks_models_and_exposure(
 
     browser.find_element(By.LINK_TEXT, "Exposure").click()
     assert "live packages are below the floor" in find("#exposure-summary").text
+    bars = browser.find_elements(By.CSS_SELECTOR, "#exposure-chart g.bar rect")
+    assert bars and any(float(bar.get_attribute("height")) > 0 for bar in bars)
+    assert find("#exposure tbody tr.below td.why").text  # a listing below the floor says why
+    browser.find_element(By.CSS_SELECTOR, "#exposure-pager a[rel=next]").click()
+    assert "(page 2 of" in find("#exposure-pager").text
     browser.find_element(By.CSS_SELECTOR, "#exposure tbody tr a").click()
     assert "had it in their top 20" in find("#package-summary").text
 

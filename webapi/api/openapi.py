@@ -221,7 +221,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Reason": {
         "type": "object",
-        "properties": {"code": {"type": "string"}, "text": {"type": "string"}, "effect": {"type": "number"}},
+        "properties": {
+            "code": {"type": "string"},
+            "text": {"type": "string"},
+            "effect": {"type": "number"},
+            "informative": {
+                "type": "boolean",
+                "description": "true when the reason did not move the score (effect 0)",
+            },
+        },
     },
     "RankedItem": {
         "type": "object",
@@ -252,6 +260,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _ref("RankedItem"),
                 "description": "operators with include_removed=true: what a rule removed, and why",
+            },
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "present when a rule alone left the list empty (e.g. cross_border_only)",
             },
         },
     },
@@ -337,6 +350,11 @@ SCHEMAS: dict[str, Any] = {
             "model_version": {"type": "string", "nullable": True},
             "active_model_version": {"type": "string", "nullable": True},
             "rule_version": {"type": "integer", "nullable": True},
+            "skipped_rows": {
+                "type": "object",
+                "description": "stored rows left out because they break the data contract, by table",
+                "additionalProperties": {"type": "integer"},
+            },
         },
     },
 }

@@ -171,6 +171,7 @@ def preview() -> dict:
         "active_rule_version": active_version,
         "rule_changes": changes.to_json(),
         **result.to_json(),
+        "skipped_rows": dict(market.skipped),
     }
 
 
