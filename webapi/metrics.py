@@ -54,6 +54,11 @@ RULE_VERSION = Gauge(
     "The rule-set version this process serves.",
     multiprocess_mode="livemax",
 )
+MODEL_FALLBACK = Gauge(
+    "assetmatch_model_fallback",
+    "1 while a process serves an older version because the active version's artifact is invalid.",
+    multiprocess_mode="livemax",
+)
 SKIPPED_ROWS = Gauge(
     "assetmatch_store_rows_skipped",
     "Stored rows this process's snapshot left out because they break the data contract, by table.",
@@ -81,6 +86,11 @@ def serving_model(version: str) -> None:
         ACTIVE_MODEL.labels(version=old).set(0)
     ACTIVE_MODEL.labels(version=version).set(1)
     _served_versions.add(version)
+
+
+def serving_fallback(active: bool) -> None:
+    """Record whether this process serves a fallback version (the active one's artifact is invalid)."""
+    MODEL_FALLBACK.set(1 if active else 0)
 
 
 def serving_rules(version: int) -> None:
