@@ -10,7 +10,7 @@ LightGBM classifier). ``train_second_stage`` fits both on pseudo-cold time folds
 from recommender.second_stage.context import InvestorContext, PackageContext
 from recommender.second_stage.explain import explain
 from recommender.second_stage.features import CATEGORICAL_FEATURES, FEATURE_GROUPS, FEATURE_NAMES, FirstStage
-from recommender.second_stage.folds import Fold, fit_fold, fold_cutoffs, train_second_stage
+from recommender.second_stage.folds import Fold, fit_fold, fold_cutoffs, fold_examples, train_second_stage
 from recommender.second_stage.model import Examples, SecondStage, SecondStageParams
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "explain",
     "fit_fold",
     "fold_cutoffs",
+    "fold_examples",
     "train_second_stage",
 ]

@@ -272,3 +272,10 @@ def _package_numbers(packages: pd.DataFrame) -> dict[str, np.ndarray]:
         "cross_border": cross_border,
         "requires_licence": licence,
     }
+
+
+def eligible(investors: InvestorContext, packages: PackageContext, package_rows: np.ndarray) -> np.ndarray:
+    """(listings × investors) mask of who may buy: a bank NPL batch only a licensed AMC."""
+    licence = packages.numbers["requires_licence"][package_rows] > 0
+    licensed = investors.numbers["licensed_amc"] > 0
+    return ~licence[:, None] | licensed[None, :]

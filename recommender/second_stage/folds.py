@@ -23,7 +23,7 @@ from recommender.evaluation.split import BIDDER_EVENTS, RELEVANCE_GRADES
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.package_features import package_feature_rows
 from recommender.progress import SILENT, Progress
-from recommender.second_stage.context import InvestorContext, PackageContext
+from recommender.second_stage.context import InvestorContext, PackageContext, eligible
 from recommender.second_stage.features import FirstStage, cross_features
 from recommender.second_stage.model import Examples, SecondStage, SecondStageParams
 from recommender.training_set import build_training_set
@@ -89,13 +89,6 @@ def _labels(events: pd.DataFrame, window_ids: Sequence[str], cutoff: datetime, p
     return graded.groupby(["investor_id", "package_id"], as_index=False).agg(grade=("grade", "max"), bidder=("bidder", "max"))
 
 
-def eligible(investors: InvestorContext, packages: PackageContext, package_rows: np.ndarray) -> np.ndarray:
-    """(listings × investors) mask of who may buy: a bank NPL batch only a licensed AMC."""
-    licence = packages.numbers["requires_licence"][package_rows] > 0
-    licensed = investors.numbers["licensed_amc"] > 0
-    return ~licence[:, None] | licensed[None, :]
-
-
 def ranking_examples(fold: Fold, candidates: int) -> Examples:
     """Per investor with a relevant action in the window: its top first-stage candidates, graded."""
     grades = fold.labels.pivot_table(index="investor_id", columns="package_id", values="grade", aggfunc="max")
@@ -158,6 +151,39 @@ def buyer_examples(fold: Fold, candidates: int, negatives_per_positive: int, ran
     return Examples(features, np.concatenate(labels), np.empty(0, dtype=np.int64))
 
 
+def fold_examples(
+    investors: pd.DataFrame,
+    packages: pd.DataFrame,
+    events: pd.DataFrame,
+    end: datetime,
+    folds: int = 3,
+    window_days: int = 90,
+    config: HybridConfig | None = None,
+    params: SecondStageParams | None = None,
+    progress: Progress = SILENT,
+) -> list[tuple[Examples, Examples]]:
+    """(ranking, buyer) examples of each fold before ``end``, newest fold first.
+
+    Only events before ``end`` are read (pass the training side of a split). Each fold fits
+    its own first stage with ``config``, the configuration the served first stage uses.
+    """
+    config = config or HybridConfig()
+    params = params or SecondStageParams()
+    events = events[events["occurred_at"] < end]
+    examples = []
+    for number, cutoff in enumerate(fold_cutoffs(end, folds, window_days)):
+        with progress.stage(f"fold {number + 1} of {folds} (cutoff {cutoff:%Y-%m-%d})"):
+            fold = fit_fold(investors, packages, events, cutoff, window_days, config)
+            examples.append(
+                (
+                    ranking_examples(fold, params.candidates),
+                    buyer_examples(fold, params.buyer_candidates, params.negatives_per_positive,
+                                   params.random_state + number),
+                )
+            )
+    return examples
+
+
 def train_second_stage(
     investors: pd.DataFrame,
     packages: pd.DataFrame,
@@ -169,20 +195,10 @@ def train_second_stage(
     params: SecondStageParams | None = None,
     progress: Progress = SILENT,
 ) -> SecondStage:
-    """Fit the second stage on ``folds`` pseudo-cold folds of the history before ``end``.
-
-    Only events before ``end`` are used (pass the training side of a split). Each fold fits its
-    own first stage with ``config``, the configuration the served first stage uses.
-    """
-    config = config or HybridConfig()
+    """Fit the second stage on ``folds`` pseudo-cold folds of the history before ``end``."""
     params = params or SecondStageParams()
-    events = events[events["occurred_at"] < end]
-    ranking, buyers = [], []
-    for number, cutoff in enumerate(fold_cutoffs(end, folds, window_days)):
-        with progress.stage(f"fold {number + 1} of {folds} (cutoff {cutoff:%Y-%m-%d})"):
-            fold = fit_fold(investors, packages, events, cutoff, window_days, config)
-            ranking.append(ranking_examples(fold, params.candidates))
-            buyers.append(buyer_examples(fold, params.buyer_candidates, params.negatives_per_positive,
-                                         params.random_state + number))
+    examples = fold_examples(investors, packages, events, end, folds, window_days, config, params, progress)
     with progress.stage("LightGBM"):
-        return SecondStage.fit(Examples.concat(ranking), Examples.concat(buyers), params)
+        return SecondStage.fit(
+            Examples.concat([r for r, _ in examples]), Examples.concat([b for _, b in examples]), params
+        )

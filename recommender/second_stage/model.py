@@ -154,7 +154,7 @@ class SecondStage:
         investor_rows = np.full(len(package_rows), investors.ids.row(investor_id, "investor"))
         features = cross_features(investors, packages, investor_rows, package_rows, FirstStage.of_block(first_stage_scores))
         scores = self.ranker_scores(features)
-        order = np.argsort(-scores, kind="stable")[: k if k is not None else len(scores)]
+        order = best_first(scores, first_stage_scores)[: k if k is not None else len(scores)]
         return [(package_ids[j], float(scores[j])) for j in order.tolist()]
 
     def rank_buyers(
@@ -171,7 +171,7 @@ class SecondStage:
         package_rows = np.full(len(investor_rows), packages.ids.row(package_id, "package"))
         features = cross_features(investors, packages, investor_rows, package_rows, FirstStage.of_block(first_stage_scores))
         probabilities = self.buyer_probabilities(features)
-        order = np.argsort(-probabilities, kind="stable")[: k if k is not None else len(probabilities)]
+        order = best_first(probabilities, first_stage_scores)[: k if k is not None else len(probabilities)]
         return [(investor_ids[j], float(probabilities[j])) for j in order.tolist()]
 
     # ------------------------------------------------------------------ persistence
@@ -214,3 +214,8 @@ class SecondStage:
     def load(cls, path: Path) -> SecondStage:
         metadata, arrays = read_arrays(path)
         return cls.from_arrays(metadata, arrays)
+
+
+def best_first(learned: np.ndarray, first_stage: np.ndarray) -> np.ndarray:
+    """Positions by learned score, ties (trees give many) broken by the first stage's score."""
+    return np.lexsort((-np.asarray(first_stage, dtype=np.float64), -learned))
