@@ -26,7 +26,8 @@ PLURAL = {
     "consumer_loan": "consumer-loan packages", "sme_loan": "SME-loan packages",
     "corporate_loan": "corporate-loan packages", "residential": "residential properties",
     "commercial_property": "commercial properties", "industrial_property": "industrial properties",
-    "land": "land plots", "equity_stake": "equity stakes", "trust_beneficiary_right": "trust beneficiary rights",
+    "land": "land plots", "equity_stake": "equity stakes",
+    "trust_beneficiary_right": "trust beneficiary rights",
     "receivables": "receivables packages", "equipment": "equipment packages", "vehicles": "vehicle packages",
 }  # fmt: skip
 
@@ -56,52 +57,86 @@ def _share_text(dimension: str) -> Texts:
     return text
 
 
+def _flag(feature: str, sentence: str) -> Texts:
+    """A sentence said only when the pair has the feature (value > 0)."""
+    return lambda values, codes: sentence if values[feature] > 0 else None
+
+
+def _bids(feature: str, where: Callable[[dict[str, int]], str]) -> Texts:
+    """"you bid on 3 industrial properties in Jiangsu this year", from the count feature."""
+
+    def text(values: dict[str, float], codes: dict[str, int]) -> str | None:
+        count = int(values[feature])
+        return f"you bid on {count} {where(codes)} this year" if count > 0 else None
+
+    return text
+
+
+def _type_fit(values: dict[str, float], codes: dict[str, int]) -> str:
+    return f"{_label(values['investor_type'], INVESTOR_TYPES)}s like you often take {_plural(codes['asset_type'])}"
+
+
+def _appraisal_gap(values: dict[str, float], codes: dict[str, int]) -> str | None:
+    gap = values["appraisal_gap"]
+    return "priced against appraisal as you usually pay" if not math.isnan(gap) and abs(gap) < 0.15 else None
+
+
+def _data_room_as_bid(values: dict[str, float], codes: dict[str, int]) -> str | None:
+    gap = values["dd_vs_bid_dd"]
+    return "data room as complete as on the packages you bid on" if not math.isnan(gap) and gap >= -0.05 else None
+
+
+def _reserve_to_appraisal(values: dict[str, float], codes: dict[str, int]) -> str | None:
+    ratio = values["reserve_to_appraisal"]
+    return f"reserve at {ratio:.0%} of the appraised value" if not math.isnan(ratio) else None
+
+
+def _data_room(values: dict[str, float], codes: dict[str, int]) -> str:
+    return f"data room {values['dd_completeness']:.0%} complete"
+
+
+def _similar(values: dict[str, float], codes: dict[str, int]) -> str:
+    return "investors with your profile acted on listings like this"
+
+
 # Each feature's sentence, from the pair's feature values and the listing's codes; None = no reason.
 TEXTS: dict[str, Texts] = {
-    "bids_asset_type_province_year": lambda v, c: (
-        f"you bid on {int(v['bids_asset_type_province_year'])} {_plural(c['asset_type'])} "
-        f"in {PROVINCES[c['province']]} this year" if v["bids_asset_type_province_year"] > 0 else None
+    "bids_asset_type_province_year": _bids(
+        "bids_asset_type_province_year", lambda c: f"{_plural(c['asset_type'])} in {PROVINCES[c['province']]}"
     ),
-    "bids_asset_type_year": lambda v, c: (
-        f"you bid on {int(v['bids_asset_type_year'])} {_plural(c['asset_type'])} this year"
-        if v["bids_asset_type_year"] > 0 else None
-    ),
-    "bids_province_year": lambda v, c: (
-        f"you bid on {int(v['bids_province_year'])} packages in {PROVINCES[c['province']]} this year"
-        if v["bids_province_year"] > 0 else None
-    ),
+    "bids_asset_type_year": _bids("bids_asset_type_year", lambda c: _plural(c["asset_type"])),
+    "bids_province_year": _bids("bids_province_year", lambda c: f"packages in {PROVINCES[c['province']]}"),
     **{f"share_{d}": _share_text(d) for d in DIMENSIONS},
-    "blended_share_asset_type": lambda v, c: f"{ASSET_TYPES[c['asset_type']].replace('_', ' ')} fits your asset preferences",
+    "blended_share_asset_type": lambda v, c: (
+        f"{ASSET_TYPES[c['asset_type']].replace('_', ' ')} fits your asset preferences"
+    ),
     "blended_share_province": lambda v, c: f"{PROVINCES[c['province']]} fits your regional preferences",
-    "inside_ticket_band": lambda v, c: "reserve within your usual ticket" if v["inside_ticket_band"] > 0 else None,
+    "inside_ticket_band": _flag("inside_ticket_band", "reserve within your usual ticket"),
     "ticket_log_ratio": lambda v, c: _ticket(v["ticket_log_ratio"]),
     "ticket_log_ratio_observed": lambda v, c: _ticket(v["ticket_log_ratio_observed"], "your past bids"),
-    "inside_stated_range": lambda v, c: "reserve within your stated ticket range" if v["inside_stated_range"] > 0 else None,
-    "reserve_to_appraisal": lambda v, c: (
-        f"reserve at {v['reserve_to_appraisal']:.0%} of the appraised value"
-        if not math.isnan(v["reserve_to_appraisal"]) else None
+    "inside_stated_range": _flag("inside_stated_range", "reserve within your stated ticket range"),
+    "reserve_to_appraisal": _reserve_to_appraisal,
+    "appraisal_gap": _appraisal_gap,
+    "dd_completeness": _data_room,
+    "dd_x_hesitation": _data_room,
+    "dd_vs_bid_dd": _data_room_as_bid,
+    "stated_asset_type_match": _flag("stated_asset_type_match", "an asset type you asked for"),
+    "stated_province_match": _flag("stated_province_match", "in a province you asked for"),
+    "same_province": _flag("same_province", "in your home province"),
+    "same_region": lambda v, c: (
+        f"in your home region ({REGIONS[c['region']].replace('_', ' ')})" if v["same_region"] > 0 else None
     ),
-    "appraisal_gap": lambda v, c: (
-        "priced against appraisal as you usually pay" if not math.isnan(v["appraisal_gap"]) and abs(v["appraisal_gap"]) < 0.15 else None
+    "listing_asset_type": _type_fit,
+    "investor_type": _type_fit,
+    "listing_seller_type": lambda v, c: (
+        f"sold by a {_label(v['listing_seller_type'], SELLER_TYPES)}, as you often buy"
     ),
-    "dd_completeness": lambda v, c: f"data room {v['dd_completeness']:.0%} complete",
-    "dd_x_hesitation": lambda v, c: f"data room {v['dd_completeness']:.0%} complete",
-    "dd_vs_bid_dd": lambda v, c: (
-        "data room as complete as on the packages you bid on" if not math.isnan(v["dd_vs_bid_dd"]) and v["dd_vs_bid_dd"] >= -0.05 else None
-    ),
-    "stated_asset_type_match": lambda v, c: "an asset type you asked for" if v["stated_asset_type_match"] > 0 else None,
-    "stated_province_match": lambda v, c: "in a province you asked for" if v["stated_province_match"] > 0 else None,
-    "same_province": lambda v, c: "in your home province" if v["same_province"] > 0 else None,
-    "same_region": lambda v, c: f"in your home region ({REGIONS[c['region']].replace('_', ' ')})" if v["same_region"] > 0 else None,
-    "listing_asset_type": lambda v, c: f"{_label(v['investor_type'], INVESTOR_TYPES)}s like you often take {_plural(c['asset_type'])}",
-    "investor_type": lambda v, c: f"{_label(v['investor_type'], INVESTOR_TYPES)}s like you often take {_plural(c['asset_type'])}",
-    "listing_seller_type": lambda v, c: f"sold by a {_label(v['listing_seller_type'], SELLER_TYPES)}, as you often buy",
     "listing_collateral": lambda v, c: f"{_label(v['listing_collateral'], COLLATERAL_KINDS)} collateral",
-    "foreign_cross_border": lambda v, c: "open to cross-border buyers" if v["foreign_cross_border"] > 0 else None,
-    "requires_licence": lambda v, c: "a bank batch open to licensed AMCs like you" if v["requires_licence"] > 0 else None,
-    "first_stage_score": lambda v, c: "investors with your profile acted on listings like this",
-    "first_stage_rank": lambda v, c: "investors with your profile acted on listings like this",
-    "first_stage_gap": lambda v, c: "investors with your profile acted on listings like this",
+    "foreign_cross_border": _flag("foreign_cross_border", "open to cross-border buyers"),
+    "requires_licence": _flag("requires_licence", "a bank batch open to licensed AMCs like you"),
+    "first_stage_score": _similar,
+    "first_stage_rank": _similar,
+    "first_stage_gap": _similar,
 }
 
 
@@ -131,7 +166,8 @@ def explain(
     """
     investor_rows = np.full(len(package_ids), investors.ids.row(investor_id, "investor"))
     package_rows = packages.ids.rows(package_ids, "package")
-    features = cross_features(investors, packages, investor_rows, package_rows, FirstStage.of_block(first_stage_scores))
+    stages = FirstStage.of_block(first_stage_scores)
+    features = cross_features(investors, packages, investor_rows, package_rows, stages)
     contributions = stage.ranker.predict(features, pred_contrib=True, num_threads=1)[:, : len(FEATURE_NAMES)]
     result: dict[str, list[Reason]] = {}
     for row, package_id in enumerate(package_ids):
