@@ -32,6 +32,15 @@ PLURAL = {
 }  # fmt: skip
 
 
+INVESTOR_PLURAL = {
+    "national_amc": "national AMCs", "local_amc": "local AMCs", "bank": "banks", "private_fund": "private funds",
+    "industrial_capital": "industrial investors", "foreign_institution": "foreign institutions",
+    "individual": "individual investors",
+}  # fmt: skip
+# A data room this complete is a selling point; below it, saying its completeness is no reason.
+DATA_ROOM_WORTH_SAYING = 0.6
+
+
 def _label(value: float, vocabulary: tuple[str, ...]) -> str:
     return vocabulary[int(value)].replace("_", " ") if not math.isnan(value) else "unknown"
 
@@ -72,8 +81,11 @@ def _bids(feature: str, where: Callable[[dict[str, int]], str]) -> Texts:
     return text
 
 
-def _type_fit(values: dict[str, float], codes: dict[str, int]) -> str:
-    return f"{_label(values['investor_type'], INVESTOR_TYPES)}s like you often take {_plural(codes['asset_type'])}"
+def _type_fit(values: dict[str, float], codes: dict[str, int]) -> str | None:
+    investor_type = values["investor_type"]
+    if math.isnan(investor_type):
+        return None
+    return f"{INVESTOR_PLURAL[INVESTOR_TYPES[int(investor_type)]]} like you often take {_plural(codes['asset_type'])}"
 
 
 def _appraisal_gap(values: dict[str, float], codes: dict[str, int]) -> str | None:
@@ -83,7 +95,9 @@ def _appraisal_gap(values: dict[str, float], codes: dict[str, int]) -> str | Non
 
 def _data_room_as_bid(values: dict[str, float], codes: dict[str, int]) -> str | None:
     gap = values["dd_vs_bid_dd"]
-    return "data room as complete as on the packages you bid on" if not math.isnan(gap) and gap >= -0.05 else None
+    if math.isnan(gap) or gap < -0.05:
+        return None
+    return "data room as complete as on the packages you bid on"
 
 
 def _reserve_to_appraisal(values: dict[str, float], codes: dict[str, int]) -> str | None:
@@ -91,8 +105,9 @@ def _reserve_to_appraisal(values: dict[str, float], codes: dict[str, int]) -> st
     return f"reserve at {ratio:.0%} of the appraised value" if not math.isnan(ratio) else None
 
 
-def _data_room(values: dict[str, float], codes: dict[str, int]) -> str:
-    return f"data room {values['dd_completeness']:.0%} complete"
+def _data_room(values: dict[str, float], codes: dict[str, int]) -> str | None:
+    completeness = values["dd_completeness"]
+    return f"data room {completeness:.0%} complete" if completeness >= DATA_ROOM_WORTH_SAYING else None
 
 
 def _similar(values: dict[str, float], codes: dict[str, int]) -> str:
@@ -107,9 +122,7 @@ TEXTS: dict[str, Texts] = {
     "bids_asset_type_year": _bids("bids_asset_type_year", lambda c: _plural(c["asset_type"])),
     "bids_province_year": _bids("bids_province_year", lambda c: f"packages in {PROVINCES[c['province']]}"),
     **{f"share_{d}": _share_text(d) for d in DIMENSIONS},
-    "blended_share_asset_type": lambda v, c: (
-        f"{ASSET_TYPES[c['asset_type']].replace('_', ' ')} fits your asset preferences"
-    ),
+    "blended_share_asset_type": lambda v, c: f"{_plural(c['asset_type'])} fit your asset preferences",
     "blended_share_province": lambda v, c: f"{PROVINCES[c['province']]} fits your regional preferences",
     "inside_ticket_band": _flag("inside_ticket_band", "reserve within your usual ticket"),
     "ticket_log_ratio": lambda v, c: _ticket(v["ticket_log_ratio"]),
@@ -143,10 +156,9 @@ TEXTS: dict[str, Texts] = {
 def _ticket(log_ratio: float, against: str = "your usual ticket") -> str | None:
     if math.isnan(log_ratio):
         return None
-    ratio = math.exp(log_ratio)
-    if 0.67 <= ratio <= 1.5:
-        return f"reserve close to {against}"
-    return f"reserve {ratio:.1f}× {against}" if ratio > 1 else f"reserve {1 / ratio:.1f}× below {against}"
+    # Only a fit is a reason; a reserve far from the ticket can still score well (it is the
+    # other features that carry it), and "2.5× below your usual ticket" would read as a warning.
+    return f"reserve close to {against}" if 0.67 <= math.exp(log_ratio) <= 1.5 else None
 
 
 def explain(
