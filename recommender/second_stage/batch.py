@@ -37,7 +37,8 @@ def _rerank_rows(
     # Below the block: first-stage order, as ranks, so no first-stage score can overtake a re-ranked one.
     order = np.argsort(-scores, axis=1, kind="stable")
     result = np.empty(scores.shape, dtype=np.float64)
-    np.put_along_axis(result, order, -np.arange(scores.shape[1], dtype=np.float64)[None, :].repeat(len(scores), 0), 1)
+    below = np.broadcast_to(-np.arange(scores.shape[1], dtype=np.float64), scores.shape)
+    np.put_along_axis(result, order, below, 1)
     result[rows, columns] = BLOCK_OFFSET + learned
     if mask is not None:
         result[~mask] = -np.inf

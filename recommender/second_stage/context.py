@@ -53,7 +53,8 @@ BID_COUNT_KINDS = ("asset_type", "province", "asset_type_province")
 
 def codes_of(values: pd.Series | np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
     """Vocabulary positions of labels, -1 for missing or unknown (LightGBM reads -1 as missing)."""
-    return pd.Categorical(np.asarray(values, dtype=object), categories=list(vocabulary)).codes.astype(np.int64)
+    labels = pd.Categorical(np.asarray(values, dtype=object), categories=list(vocabulary))
+    return labels.codes.astype(np.int64)
 
 
 def cell_of(asset_type: np.ndarray, province: np.ndarray, kind: str) -> np.ndarray:
@@ -65,7 +66,11 @@ def cell_of(asset_type: np.ndarray, province: np.ndarray, kind: str) -> np.ndarr
     return np.where((asset_type >= 0) & (province >= 0), asset_type * len(PROVINCES) + province, -1)
 
 
-CELLS = {"asset_type": len(ASSET_TYPES), "province": len(PROVINCES), "asset_type_province": len(ASSET_TYPES) * len(PROVINCES)}
+CELLS = {
+    "asset_type": len(ASSET_TYPES),
+    "province": len(PROVINCES),
+    "asset_type_province": len(ASSET_TYPES) * len(PROVINCES),
+}
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ class InvestorContext:
         the same whether or not later events exist.
         """
         ids = list(profiles.investor_ids if investor_ids is None else investor_ids)
+        for investor_id in ids:
+            profiles.position(investor_id)  # an investor without a profile is refused by name
         frame = profiles.frame.loc[ids]
         numbers = {name: frame[name].to_numpy(dtype=np.float64) for name in INVESTOR_NUMBERS}
         numbers.update({name: frame[name].to_numpy(dtype=bool).astype(np.float64) for name in INVESTOR_FLAGS})
@@ -135,7 +142,8 @@ class InvestorContext:
             "asset_type": _list_matrix(frame["stated_asset_types"], ASSET_TYPES),
             "province": _list_matrix(frame["stated_provinces"], PROVINCES),
         }
-        return cls(IdMap(ids), numbers, codes, observed, blended, stated, _bid_counts(ids, packages, events, now))
+        bid_counts = _bid_counts(ids, packages, events, now)
+        return cls(IdMap(ids), numbers, codes, observed, blended, stated, bid_counts)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -157,7 +165,10 @@ class InvestorContext:
             stack(self.observed, other.observed),
             stack(self.blended, other.blended),
             stack(self.stated, other.stated),
-            {k: SparseCounts.concat(self.bid_counts[k], other.bid_counts[k].shifted(offset)) for k in self.bid_counts},
+            {
+                kind: SparseCounts.concat(counts, other.bid_counts[kind].shifted(offset))
+                for kind, counts in self.bid_counts.items()
+            },
         )
 
 
@@ -177,9 +188,9 @@ def _bid_counts(
 ) -> dict[str, SparseCounts]:
     """Distinct packages each investor bid on in the year before ``now``, per listing cell."""
     since = now - timedelta(days=BID_HISTORY_DAYS)
-    bids = events[
-        events["event_type"].isin(BID_EVENTS) & (events["occurred_at"] < now) & (events["occurred_at"] >= since)
-    ][["investor_id", "package_id"]].drop_duplicates()
+    in_year = (events["occurred_at"] < now) & (events["occurred_at"] >= since)
+    bids = events[events["event_type"].isin(BID_EVENTS) & in_year][["investor_id", "package_id"]]
+    bids = bids.drop_duplicates()
     investor_rows = IdMap(investor_ids).rows_or_missing(bids["investor_id"].tolist())
     listing = packages.set_index("package_id").reindex(bids["package_id"].tolist())
     asset_type = codes_of(listing["asset_type"], ASSET_TYPES)
@@ -226,7 +237,7 @@ class PackageContext:
         self.ids.add(ids)
         rows = self.ids.rows(ids, "package")
         size = len(self.ids)
-        codes = {d: codes_of(_dimension_labels(packages, d), categories) for d, categories in PACKAGE_CODES.items()}
+        codes = {d: codes_of(_dimension_labels(packages, d), names) for d, names in PACKAGE_CODES.items()}
         numbers = _package_numbers(packages)
         for store, new in ((self.codes, codes), (self.numbers, numbers)):
             for name, values in new.items():
@@ -259,7 +270,9 @@ def _package_numbers(packages: pd.DataFrame) -> dict[str, np.ndarray]:
     licence = np.fromiter(
         (
             requires_amc_licence(str(s), str(c), int(n))
-            for s, c, n in zip(packages["seller_type"], packages["asset_class"], packages["loan_count"], strict=True)
+            for s, c, n in zip(
+                packages["seller_type"], packages["asset_class"], packages["loan_count"], strict=True
+            )
         ),
         dtype=np.float64,
         count=len(packages),
@@ -267,7 +280,7 @@ def _package_numbers(packages: pd.DataFrame) -> dict[str, np.ndarray]:
     return {
         "reserve": reserve,
         "appraised": np.where(appraised > 0, appraised, np.nan),
-        "dd_completeness": pd.to_numeric(packages["dd_completeness"], errors="coerce").to_numpy(dtype=np.float64),
+        "dd_completeness": pd.to_numeric(packages["dd_completeness"], errors="coerce").to_numpy(float),
         "loan_count": pd.to_numeric(packages["loan_count"], errors="coerce").to_numpy(dtype=np.float64),
         "cross_border": cross_border,
         "requires_licence": licence,

@@ -33,7 +33,8 @@ PLURAL = {
 
 
 INVESTOR_PLURAL = {
-    "national_amc": "national AMCs", "local_amc": "local AMCs", "bank": "banks", "private_fund": "private funds",
+    "national_amc": "national AMCs", "local_amc": "local AMCs", "bank": "banks",
+    "private_fund": "private funds",
     "industrial_capital": "industrial investors", "foreign_institution": "foreign institutions",
     "individual": "individual investors",
 }  # fmt: skip
@@ -85,7 +86,8 @@ def _type_fit(values: dict[str, float], codes: dict[str, int]) -> str | None:
     investor_type = values["investor_type"]
     if math.isnan(investor_type):
         return None
-    return f"{INVESTOR_PLURAL[INVESTOR_TYPES[int(investor_type)]]} like you often take {_plural(codes['asset_type'])}"
+    investors = INVESTOR_PLURAL[INVESTOR_TYPES[int(investor_type)]]
+    return f"{investors} like you often take {_plural(codes['asset_type'])}"
 
 
 def _appraisal_gap(values: dict[str, float], codes: dict[str, int]) -> str | None:

@@ -75,10 +75,14 @@ def fit_fold(
     if window_ids:
         first_stage.index_packages(window_ids, package_feature_rows(window))
     context = InvestorContext.build(profiles, past_packages, past_events, cutoff)
-    return Fold(cutoff, first_stage, context, PackageContext.of(window), window_ids, _labels(events, window_ids, cutoff, present))
+    labels = _labels(events, window_ids, cutoff, present)
+    return Fold(cutoff, first_stage, context, PackageContext.of(window), window_ids, labels)
 
 
-def _labels(events: pd.DataFrame, window_ids: Sequence[str], cutoff: datetime, present: pd.DataFrame) -> pd.DataFrame:
+def _labels(
+    events: pd.DataFrame, window_ids: Sequence[str], cutoff: datetime, present: pd.DataFrame
+) -> pd.DataFrame:
+    """Graded relevance (max per pair) and bidder flag of present investors on the window's listings."""
     on_window = events[
         events["package_id"].isin(set(window_ids))
         & (events["occurred_at"] >= cutoff)
@@ -86,7 +90,8 @@ def _labels(events: pd.DataFrame, window_ids: Sequence[str], cutoff: datetime, p
     ]
     graded = on_window.assign(grade=on_window["event_type"].map(RELEVANCE_GRADES)).dropna(subset=["grade"])
     graded = graded.assign(bidder=graded["event_type"].isin(BIDDER_EVENTS))
-    return graded.groupby(["investor_id", "package_id"], as_index=False).agg(grade=("grade", "max"), bidder=("bidder", "max"))
+    pairs = graded.groupby(["investor_id", "package_id"], as_index=False)
+    return pairs.agg(grade=("grade", "max"), bidder=("bidder", "max"))
 
 
 def ranking_examples(fold: Fold, candidates: int) -> Examples:
@@ -135,18 +140,20 @@ def buyer_examples(fold: Fold, candidates: int, negatives_per_positive: int, ran
     pairs_i, pairs_p, labels, stages = [], [], [], []
     for q, package_id in enumerate(package_ids):
         block = top[q][np.isfinite(scores[q, top[q]])]
-        label = np.array([(package_id, investor_ids[r]) in bid_keys for r in block.tolist()], dtype=np.float64)
+        label = np.array([(package_id, investor_ids[r]) in bid_keys for r in block.tolist()], dtype=float)
         stage = FirstStage.of_block(scores[q, block])
         n_pos = int(label.sum())
         negatives = np.flatnonzero(label == 0)
         take = min(len(negatives), max(n_pos, 1) * negatives_per_positive)
-        chosen = np.sort(np.concatenate([np.flatnonzero(label > 0), rng.choice(negatives, take, replace=False)]))
+        kept = rng.choice(negatives, take, replace=False)
+        chosen = np.sort(np.concatenate([np.flatnonzero(label > 0), kept]))
         pairs_i.append(block[chosen])
         pairs_p.append(np.full(len(chosen), package_rows[q]))
         labels.append(label[chosen])
         stages.append(FirstStage(stage.score[chosen], stage.rank[chosen], stage.gap[chosen]))
     features = cross_features(
-        fold.investors, fold.packages, np.concatenate(pairs_i), np.concatenate(pairs_p), FirstStage.concat(stages)
+        fold.investors, fold.packages, np.concatenate(pairs_i), np.concatenate(pairs_p),
+        FirstStage.concat(stages),
     )
     return Examples(features, np.concatenate(labels), np.empty(0, dtype=np.int64))
 

@@ -87,7 +87,7 @@ class Examples:
     @classmethod
     def concat(cls, parts: Sequence[Examples]) -> Examples:
         return cls(
-            np.vstack([p.features for p in parts]) if parts else np.empty((0, len(FEATURE_NAMES)), np.float32),
+            np.vstack([p.features for p in parts]) if parts else np.empty((0, len(FEATURE_NAMES)), "f4"),
             np.concatenate([p.labels for p in parts]) if parts else np.empty(0),
             np.concatenate([p.groups for p in parts]) if parts else np.empty(0, np.int64),
         )
@@ -155,7 +155,8 @@ class SecondStage:
         """
         package_rows = packages.ids.rows(package_ids, "package")
         investor_rows = np.full(len(package_rows), investors.ids.row(investor_id, "investor"))
-        features = cross_features(investors, packages, investor_rows, package_rows, FirstStage.of_block(first_stage_scores))
+        stages = FirstStage.of_block(first_stage_scores)
+        features = cross_features(investors, packages, investor_rows, package_rows, stages)
         scores = self.ranker_scores(features)
         order = best_first(scores, first_stage_scores)[: k if k is not None else len(scores)]
         return [(package_ids[j], float(scores[j])) for j in order.tolist()]
@@ -172,7 +173,8 @@ class SecondStage:
         """One listing's first-stage buyer candidates ordered by P(bid), with the probabilities."""
         investor_rows = investors.ids.rows(investor_ids, "investor")
         package_rows = np.full(len(investor_rows), packages.ids.row(package_id, "package"))
-        features = cross_features(investors, packages, investor_rows, package_rows, FirstStage.of_block(first_stage_scores))
+        stages = FirstStage.of_block(first_stage_scores)
+        features = cross_features(investors, packages, investor_rows, package_rows, stages)
         probabilities = self.buyer_probabilities(features)
         order = best_first(probabilities, first_stage_scores)[: k if k is not None else len(probabilities)]
         return [(investor_ids[j], float(probabilities[j])) for j in order.tolist()]

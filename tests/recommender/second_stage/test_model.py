@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from data.csv_reader import read_market
-from profiles import build_profiles
+from profiles import UnknownInvestorError, build_profiles
 from recommender.artifact import read_arrays, write_arrays
 from recommender.errors import ArtifactError, UnknownIdError
 from recommender.second_stage import FEATURE_NAMES, FirstStage, Fold, InvestorContext, SecondStage
@@ -134,3 +134,9 @@ def test_contexts_only_count_events_before_now(market, cutoff: datetime, fold: F
     past = InvestorContext.build(profiles, market.packages, market.events[market.events["occurred_at"] < cutoff], cutoff)
     for kind in everything.bid_counts:
         np.testing.assert_array_equal(everything.bid_counts[kind].keys, past.bid_counts[kind].keys)
+
+
+def test_a_context_for_an_investor_without_a_profile_is_refused_by_name(market, cutoff: datetime) -> None:  # type: ignore[no-untyped-def]
+    profiles = build_profiles(market.investors.iloc[:3], market.packages, market.events.iloc[:0], cutoff)
+    with pytest.raises(UnknownInvestorError, match="INV-GHOST"):
+        InvestorContext.build(profiles, market.packages, market.events, cutoff, ["INV-GHOST"])
