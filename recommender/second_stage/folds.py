@@ -53,13 +53,21 @@ def fit_fold(
     cutoff: datetime,
     window_days: int,
     config: HybridConfig,
+    labels_until: datetime | None = None,
     progress: Progress = SILENT,
 ) -> Fold:
-    """Replay ``cutoff``: the first stage and contexts from the past, labels from the window."""
+    """Replay ``cutoff``: the first stage and contexts from the past, labels from the window.
+
+    With ``labels_until`` (the end of the known history), only window listings whose auction
+    closed before it are kept: a listing still open then has not had all its bids yet, and
+    its missing bidders would be taught as non-bidders.
+    """
     window_end = cutoff + timedelta(days=window_days)
     past_events = events[events["occurred_at"] < cutoff]
     past_packages = packages[packages["listed_at"] < cutoff]
     window = packages[(packages["listed_at"] >= cutoff) & (packages["listed_at"] < window_end)]
+    if labels_until is not None:
+        window = window[window["closes_at"] < labels_until]
     present = investors[investors["registered_at"] < window_end]
     known = present[present["registered_at"] < cutoff]
     with progress.stage("profiles"):
@@ -180,7 +188,7 @@ def fold_examples(
     examples = []
     for number, cutoff in enumerate(fold_cutoffs(end, folds, window_days)):
         with progress.stage(f"fold {number + 1} of {folds} (cutoff {cutoff:%Y-%m-%d})"):
-            fold = fit_fold(investors, packages, events, cutoff, window_days, config)
+            fold = fit_fold(investors, packages, events, cutoff, window_days, config, labels_until=end)
             examples.append(
                 (
                     ranking_examples(fold, params.candidates),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from data.csv_reader import read_market
+from data.csv_reader import MarketFrames, read_market
 from recommender.hybrid import HybridConfig
 from recommender.lightfm_part import LightFMParams
 from recommender.second_stage import Fold, SecondStage, SecondStageParams, fit_fold
@@ -21,17 +21,17 @@ PARAMS = SecondStageParams(candidates=100, buyer_candidates=100, rounds=30, min_
 
 
 @pytest.fixture(scope="session")
-def market():  # type: ignore[no-untyped-def]
+def market() -> MarketFrames:
     return read_market(SAMPLE_MARKET)
 
 
 @pytest.fixture(scope="session")
-def cutoff(market) -> datetime:  # type: ignore[no-untyped-def]
+def cutoff(market: MarketFrames) -> datetime:
     return pd.Timestamp(market.packages["listed_at"].max()).to_pydatetime() - timedelta(days=2 * WINDOW_DAYS)
 
 
 @pytest.fixture(scope="session")
-def fold(market, cutoff: datetime) -> Fold:  # type: ignore[no-untyped-def]
+def fold(market: MarketFrames, cutoff: datetime) -> Fold:
     return fit_fold(market.investors, market.packages, market.events, cutoff, WINDOW_DAYS, CONFIG)
 
 

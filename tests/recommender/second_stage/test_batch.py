@@ -15,7 +15,9 @@ def test_rerank_matrix_puts_the_reranked_block_first_and_keeps_the_rest_in_first
     investor_ids = fold.labels["investor_id"].unique()[:5].tolist()
     package_ids = fold.window_package_ids
     first = fold.first_stage.score(investor_ids, package_ids)
-    result = rerank_matrix(stage, fold.investors, fold.packages, investor_ids, package_ids, first, candidates=40)
+    result = rerank_matrix(
+        stage, fold.investors, fold.packages, investor_ids, package_ids, first, candidates=40
+    )
     for row, investor_id in enumerate(investor_ids):
         first_order = np.argsort(-first[row], kind="stable")
         final_order = np.argsort(-result[row], kind="stable")

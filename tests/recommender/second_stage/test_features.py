@@ -7,14 +7,24 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from data.csv_reader import MarketFrames
 from data.contract import ASSET_TYPES, PROVINCES
 from profiles import build_profiles
-from recommender.second_stage import FEATURE_NAMES, FirstStage, InvestorContext, PackageContext
+from recommender.second_stage import (
+    FEATURE_NAMES,
+    FirstStage,
+    Fold,
+    InvestorContext,
+    PackageContext,
+    SecondStage,
+)
 from recommender.second_stage.explain import TEXTS, explain
 from recommender.second_stage.features import CATEGORICAL_FEATURES, FEATURE_GROUPS, cross_features
 
 
-def features_of(market, cutoff: datetime, investor_id: str, package_ids: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def features_of(
+    market: MarketFrames, cutoff: datetime, investor_id: str, package_ids: list[str]
+) -> pd.DataFrame:
     past = market.events[market.events["occurred_at"] < cutoff]
     profiles = build_profiles(market.investors, market.packages, past, cutoff)
     investors = InvestorContext.build(profiles, market.packages, past, cutoff)
@@ -34,7 +44,9 @@ def test_feature_names_are_unique_and_every_one_is_in_exactly_one_group() -> Non
     assert set(CATEGORICAL_FEATURES) <= set(FEATURE_NAMES)
 
 
-def test_bid_counts_are_the_distinct_listings_bid_on_in_the_year_before_now(market, cutoff: datetime) -> None:  # type: ignore[no-untyped-def]
+def test_bid_counts_are_the_distinct_listings_bid_on_in_the_year_before_now(
+    market: MarketFrames, cutoff: datetime
+) -> None:
     events = market.events
     year = events[(events["occurred_at"] < cutoff) & (events["occurred_at"] >= cutoff - timedelta(days=365))]
     bids = year[year["event_type"].isin(["bid", "win"])].merge(market.packages, on="package_id")
@@ -47,7 +59,8 @@ def test_bid_counts_are_the_distinct_listings_bid_on_in_the_year_before_now(mark
 
     values = features_of(market, cutoff, investor_id, [target, other])
     expected_type = mine[mine["asset_type"] == asset_type]["package_id"].nunique()
-    expected_both = mine[(mine["asset_type"] == asset_type) & (mine["province"] == province)]["package_id"].nunique()
+    both = (mine["asset_type"] == asset_type) & (mine["province"] == province)
+    expected_both = mine[both]["package_id"].nunique()
     assert values.loc[target, "bids_asset_type_year"] == expected_type
     assert values.loc[target, "bids_asset_type_province_year"] == expected_both >= 1
     assert values.loc[other, "bids_asset_type_year"] == expected_type
@@ -58,11 +71,15 @@ def test_bid_counts_are_the_distinct_listings_bid_on_in_the_year_before_now(mark
     # The sentence a person reads is built from the same count.
     codes = {"asset_type": ASSET_TYPES.index(asset_type), "province": PROVINCES.index(province)}
     text = TEXTS["bids_asset_type_province_year"](values.loc[target].to_dict(), codes)
-    assert text is not None and text.startswith(f"you bid on {expected_both} ") and text.endswith(f"in {province} this year")
+    assert text is not None and text.startswith(f"you bid on {expected_both} ")
+    assert text.endswith(f"in {province} this year")
 
 
-def test_ticket_and_stated_crosses_follow_the_listing_and_the_profile(market, cutoff: datetime) -> None:  # type: ignore[no-untyped-def]
-    profiles = build_profiles(market.investors, market.packages, market.events[market.events["occurred_at"] < cutoff], cutoff)
+def test_ticket_and_stated_crosses_follow_the_listing_and_the_profile(
+    market: MarketFrames, cutoff: datetime
+) -> None:
+    past = market.events[market.events["occurred_at"] < cutoff]
+    profiles = build_profiles(market.investors, market.packages, past, cutoff)
     frame = profiles.frame
     investor_id = frame[frame["stated_asset_types"].isna() & frame["stated_min_ticket_cny"].isna()
                         & frame["stated_max_ticket_cny"].isna()].index[0]
@@ -81,7 +98,7 @@ def test_ticket_and_stated_crosses_follow_the_listing_and_the_profile(market, cu
     np.testing.assert_array_equal(values["first_stage_rank"].to_numpy(), np.arange(50))
 
 
-def test_explanations_are_the_largest_positive_contributions_in_words(fold, stage) -> None:  # type: ignore[no-untyped-def]
+def test_explanations_are_the_largest_positive_contributions_in_words(fold: Fold, stage: SecondStage) -> None:
     investor_id = str(fold.labels["investor_id"].iloc[0])
     scores = fold.first_stage.score([investor_id], fold.window_package_ids)[0]
     top = np.argsort(-scores)[:30]

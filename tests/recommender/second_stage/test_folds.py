@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
+from data.csv_reader import MarketFrames
 from recommender.second_stage import FirstStage, Fold, fit_fold, fold_cutoffs
 from recommender.second_stage.features import FEATURE_NAMES, cross_features
 from tests.recommender.second_stage.conftest import CONFIG, WINDOW_DAYS
@@ -21,7 +22,9 @@ def all_pair_features(fold: Fold) -> np.ndarray:
     return cross_features(fold.investors, fold.packages, investor_rows, package_rows, stages)
 
 
-def test_fold_features_are_identical_when_every_later_event_is_deleted(market, cutoff: datetime, fold: Fold) -> None:  # type: ignore[no-untyped-def]
+def test_fold_features_are_identical_when_every_later_event_is_deleted(
+    market: MarketFrames, cutoff: datetime, fold: Fold
+) -> None:
     # What is only known later is removed or rewritten: every event at or after the cutoff,
     # and the listings' outcome (status is sold/unsold only once they close).
     past_events = market.events[market.events["occurred_at"] < cutoff]
@@ -34,7 +37,9 @@ def test_fold_features_are_identical_when_every_later_event_is_deleted(market, c
     np.testing.assert_array_equal(all_pair_features(blind), all_pair_features(fold))
 
 
-def test_the_first_stage_and_features_see_an_event_just_before_the_cutoff(market, cutoff: datetime, fold: Fold) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_stage_and_features_see_an_event_just_before_the_cutoff(
+    market: MarketFrames, cutoff: datetime, fold: Fold
+) -> None:
     # The converse: a fold that saw the past changes when the past changes, so the
     # comparison above could fail.
     before = market.events[market.events["occurred_at"] < cutoff]
@@ -54,3 +59,20 @@ def test_fold_cutoffs_are_back_to_back_windows_newest_first() -> None:
     cutoffs = fold_cutoffs(end, 3, 90)
     assert cutoffs == sorted(cutoffs, reverse=True)
     assert [(a - b).days for a, b in zip([end, *cutoffs], cutoffs, strict=False)] == [90, 90, 90]
+
+
+def test_listings_still_open_when_the_history_ends_are_not_taught_as_unwanted(
+    market: MarketFrames, cutoff: datetime, fold: Fold
+) -> None:
+    # Training on the history before ``end``: a window listing still open at ``end`` has not had
+    # all its bids, so it is left out rather than labelled by half its auction.
+    end = cutoff + timedelta(days=WINDOW_DAYS)
+    known = market.events[market.events["occurred_at"] < end]
+    settled = fit_fold(
+        market.investors, market.packages, known, cutoff, WINDOW_DAYS, CONFIG, labels_until=end
+    )
+    closes = market.packages.set_index("package_id")["closes_at"]
+    assert (closes.loc[settled.window_package_ids] < end).all()
+    still_open = [p for p in fold.window_package_ids if closes.loc[p] >= end]
+    assert still_open and not set(still_open) & set(settled.window_package_ids)
+    assert set(settled.labels["package_id"]) <= set(settled.window_package_ids)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.csv_reader import read_market
+from data.csv_reader import MarketFrames, read_market
 from profiles import UnknownInvestorError, build_profiles
 from recommender.artifact import read_arrays, write_arrays
 from recommender.errors import ArtifactError, UnknownIdError
@@ -39,7 +39,9 @@ def test_rerank_orders_the_block_by_the_learned_score(fold: Fold, stage: SecondS
     assert [p for p, _ in ranked] != package_ids  # it does re-order, not echo the first stage
     assert stage.rerank(fold.investors, fold.packages, investor_id, package_ids, scores, k=5) == ranked[:5]
     # Order of the block passed in does not matter: ranks are recomputed from the scores.
-    reversed_ranked = stage.rerank(fold.investors, fold.packages, investor_id, package_ids[::-1], scores[::-1])
+    reversed_ranked = stage.rerank(
+        fold.investors, fold.packages, investor_id, package_ids[::-1], scores[::-1]
+    )
     assert reversed_ranked == ranked
 
 
@@ -78,7 +80,8 @@ def test_saved_inside_a_model_artifact_and_loaded_back_it_scores_identically(
         fold.investors, fold.packages, investor_id, package_ids, scores
     )
     rows = np.full(len(package_ids), fold.investors.ids.row(investor_id))
-    features = cross_features(fold.investors, fold.packages, rows, fold.packages.ids.rows(package_ids), FirstStage.of_block(scores))
+    package_rows = fold.packages.ids.rows(package_ids)
+    features = cross_features(fold.investors, fold.packages, rows, package_rows, FirstStage.of_block(scores))
     np.testing.assert_array_equal(loaded.buyer_probabilities(features), stage.buyer_probabilities(features))
     assert loaded.params == stage.params
 
@@ -95,11 +98,15 @@ def test_a_stage_saved_with_other_features_is_refused(stage: SecondStage, tmp_pa
     assert SecondStage.load(path).ranker.model_to_string() == stage.ranker.model_to_string()
 
 
-def test_a_new_listing_and_a_new_investor_are_ranked_without_retraining(fold: Fold, stage: SecondStage) -> None:
+def test_a_new_listing_and_a_new_investor_are_ranked_without_retraining(
+    fold: Fold, stage: SecondStage
+) -> None:
     market = read_market(SAMPLE_MARKET)
     listing = market.packages.iloc[[0]].assign(package_id="PKG-NEW", reserve_price_cny=1.0e7)
     fold.packages.add(listing)
-    newcomer = market.investors.iloc[[0]].assign(investor_id="INV-NEW", registered_at=pd.Timestamp(fold.cutoff))
+    newcomer = market.investors.iloc[[0]].assign(
+        investor_id="INV-NEW", registered_at=pd.Timestamp(fold.cutoff)
+    )
     empty = market.events.iloc[:0]
     profiles = build_profiles(newcomer, market.packages.iloc[:0], empty, fold.cutoff)
     investors = fold.investors.extended(InvestorContext.build(profiles, market.packages, empty, fold.cutoff))
@@ -108,7 +115,8 @@ def test_a_new_listing_and_a_new_investor_are_ranked_without_retraining(fold: Fo
     ranked = stage.rerank(investors, fold.packages, "INV-NEW", package_ids, np.linspace(1.0, 0.0, 21))
     assert sorted(p for p, _ in ranked) == sorted(package_ids)
     features = cross_features(
-        investors, fold.packages, np.array([investors.ids.row("INV-NEW")]), np.array([fold.packages.ids.row("PKG-NEW")]),
+        investors, fold.packages,
+        np.array([investors.ids.row("INV-NEW")]), np.array([fold.packages.ids.row("PKG-NEW")]),
         FirstStage.of_block(np.zeros(1)),
     )[0]
     values = dict(zip(FEATURE_NAMES, features.tolist(), strict=True))
@@ -128,15 +136,18 @@ def test_an_edited_listing_is_read_as_it_is_now(fold: Fold) -> None:
     assert len(fold.packages) == before and fold.packages.numbers["dd_completeness"][row] == 1.0
 
 
-def test_contexts_only_count_events_before_now(market, cutoff: datetime, fold: Fold) -> None:  # type: ignore[no-untyped-def]
+def test_contexts_only_count_events_before_now(market: MarketFrames, cutoff: datetime, fold: Fold) -> None:
     profiles = build_profiles(market.investors, market.packages, market.events, cutoff)
     everything = InvestorContext.build(profiles, market.packages, market.events, cutoff)
-    past = InvestorContext.build(profiles, market.packages, market.events[market.events["occurred_at"] < cutoff], cutoff)
+    before = market.events[market.events["occurred_at"] < cutoff]
+    past = InvestorContext.build(profiles, market.packages, before, cutoff)
     for kind in everything.bid_counts:
         np.testing.assert_array_equal(everything.bid_counts[kind].keys, past.bid_counts[kind].keys)
 
 
-def test_a_context_for_an_investor_without_a_profile_is_refused_by_name(market, cutoff: datetime) -> None:  # type: ignore[no-untyped-def]
+def test_a_context_for_an_investor_without_a_profile_is_refused_by_name(
+    market: MarketFrames, cutoff: datetime
+) -> None:
     profiles = build_profiles(market.investors.iloc[:3], market.packages, market.events.iloc[:0], cutoff)
     with pytest.raises(UnknownInvestorError, match="INV-GHOST"):
         InvestorContext.build(profiles, market.packages, market.events, cutoff, ["INV-GHOST"])
