@@ -49,7 +49,9 @@ def percentiles(run: Callable[[int], object], queries: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--queries", type=int, default=2_000)
     parser.add_argument("--candidates", type=int, default=300)
     args = parser.parse_args()
@@ -59,7 +61,9 @@ def main() -> None:
     params = SecondStageParams(candidates=100, buyer_candidates=200)
     fold = fit_fold(market.investors, market.packages, market.events, cutoff, 90, config)
     stage = SecondStage.fit(
-        ranking_examples(fold, params.candidates), buyer_examples(fold, params.buyer_candidates, 20, 0), params
+        ranking_examples(fold, params.candidates),
+        buyer_examples(fold, params.buyer_candidates, 20, 0),
+        params,
     )
     print(f"ranker: {stage.ranker.num_trees()} trees, buyer classifier: {stage.buyers.num_trees()} trees, "
           f"{len(stage.feature_names)} features")
@@ -68,7 +72,8 @@ def main() -> None:
     investor_ids = fold.investors.ids.external_ids.tolist()
     rng = np.random.default_rng(0)
     blocks = [rng.choice(len(package_ids), args.candidates, replace=False) for _ in range(64)]
-    buyer_blocks = [rng.choice(len(investor_ids), min(args.candidates, len(investor_ids)), replace=False) for _ in range(64)]
+    buyer_size = min(args.candidates, len(investor_ids))
+    buyer_blocks = [rng.choice(len(investor_ids), buyer_size, replace=False) for _ in range(64)]
     scores = rng.normal(size=args.candidates)
 
     def rerank(query: int) -> object:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from data.generator import generate_market, write_market
 from profiles import build_profiles
 from recommender.evaluation.market_report import fit_on_split, model_scores
 from recommender.evaluation.metrics import ranking_metrics, recall_at
-from recommender.evaluation.split import time_split
+from recommender.evaluation.split import MarketSplit, time_split
 from recommender.hybrid import HybridConfig
 from recommender.second_stage import (
     FEATURE_GROUPS,
@@ -49,7 +50,7 @@ from recommender.second_stage.batch import buyer_matrix, rerank_matrix
 from recommender.second_stage.context import eligible
 
 
-def metrics(split, investor_scores: np.ndarray, buyer_scores: np.ndarray) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def metrics(split: MarketSplit, investor_scores: np.ndarray, buyer_scores: np.ndarray) -> dict[str, float]:
     return {
         "ndcg@10": ranking_metrics(investor_scores, split.relevance, 10).ndcg,
         "buyer_recall@20": recall_at(buyer_scores, split.bidders, 20),
@@ -68,7 +69,13 @@ def group_gains(stage: SecondStage) -> dict[str, str]:
     return {group: " / ".join(f"{s:.0%}" for s in values) for group, values in shares.items()}
 
 
-def run_seed(args: argparse.Namespace, seed: int, log) -> tuple[list[tuple[str, dict[str, float]]], dict, dict]:  # type: ignore[no-untyped-def]
+Rows = list[tuple[str, dict[str, float]]]
+
+
+def run_seed(
+    args: argparse.Namespace, seed: int, log: Callable[[str], None]
+) -> tuple[Rows, dict[str, str], dict[str, object]]:
+    """First stage alone, and with the second stage trained on 1 and on ``--folds`` folds."""
     with tempfile.TemporaryDirectory() as scratch:
         write_market(generate_market(args.investors, args.packages, seed=seed), Path(scratch) / "market")
         market = read_market(Path(scratch) / "market")
@@ -76,7 +83,9 @@ def run_seed(args: argparse.Namespace, seed: int, log) -> tuple[list[tuple[str, 
     cutoff = end - timedelta(days=args.window_days)
     split = time_split(market.investors, market.packages, market.events, cutoff, end)
     config = HybridConfig(random_state=seed)
-    params = SecondStageParams(candidates=args.candidates, buyer_candidates=args.candidates, random_state=seed)
+    params = SecondStageParams(
+        candidates=args.candidates, buyer_candidates=args.candidates, random_state=seed
+    )
 
     started = time.perf_counter()
     first = fit_on_split(split, config)
@@ -112,15 +121,18 @@ def run_seed(args: argparse.Namespace, seed: int, log) -> tuple[list[tuple[str, 
             f"{len(buyers.labels):,} buyer rows, LightGBM {fitted:.0f} s: {rows[-1][1]}")
     # The buyer classifier alone over the first stage's order beside the plain first stage's own
     # candidate cut: a candidate block cannot find a bidder the first stage ranked below it.
-    ceiling = np.where(np.argsort(np.argsort(-np.where(mask, buyer_first, -np.inf), axis=1), axis=1) < args.candidates, 1.0, 0.0)
-    covered = float(((split.bidders.toarray() > 0) & (ceiling > 0)).sum() / max(split.bidders.nnz, 1))
+    positions = np.argsort(np.argsort(-np.where(mask, buyer_first, -np.inf), axis=1), axis=1)
+    in_block = positions < args.candidates
+    covered = float(((split.bidders.toarray() > 0) & in_block).sum() / max(split.bidders.nnz, 1))
     info = {"test investors": len(investor_ids), "test listings": len(package_ids),
             "bidders within the buyer block": f"{covered:.0%}"}
     return rows, group_gains(stages[f"{args.folds} folds"]), info
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--investors", type=int, default=1_500)
     parser.add_argument("--packages", type=int, default=4_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12])
@@ -146,10 +158,12 @@ def main() -> None:
     for label, runs in all_rows.items():
         mean = {n: float(np.mean([r[n] for r in runs])) for n in names}
         lines.append(f"| mean | {label} | " + " | ".join(f"{mean[n]:.4f}" for n in names) + " |")
-    lines += ["", "Share of split gain per feature group (ranker / buyer classifier, last seed, all folds):", ""]
+    lines += ["", "Share of split gain per feature group (ranker / buyer classifier, last seed, all folds):"]
+    lines += [""]
     lines += ["| group | gain share |", "|---|---|"]
     lines += [f"| {group} | {share} |" for group, share in gains[args.seeds[-1]].items()]
-    lines += ["", "Split sizes: " + "; ".join(f"seed {s}: " + ", ".join(f"{k} {v}" for k, v in i.items()) for s, i in infos.items())]
+    sizes = (f"seed {s}: " + ", ".join(f"{k} {v}" for k, v in i.items()) for s, i in infos.items())
+    lines += ["", "Split sizes: " + "; ".join(sizes)]
     text = "\n".join(lines)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
