@@ -39,6 +39,7 @@ class Fold:
     packages: PackageContext
     window_package_ids: list[str]
     labels: pd.DataFrame  # investor_id, package_id, grade (max per pair), bidder (bool)
+    settled_package_ids: list[str]  # window listings whose auction closed before the labels end
 
 
 def fold_cutoffs(end: datetime, folds: int, window_days: int) -> list[datetime]:
@@ -58,16 +59,16 @@ def fit_fold(
 ) -> Fold:
     """Replay ``cutoff``: the first stage and contexts from the past, labels from the window.
 
-    With ``labels_until`` (the end of the known history), only window listings whose auction
-    closed before it are kept: a listing still open then has not had all its bids yet, and
-    its missing bidders would be taught as non-bidders.
+    ``labels_until`` is the end of the known history. A window listing whose auction was still
+    open then has not had all its bids (they come about a month after listing), so it is not
+    *settled*: the buyer classifier leaves it out rather than teach its missing bidders as
+    non-bidders. The ranker keeps it: favorites and data-room requests come early, and on the
+    generated market dropping these listings cost NDCG@10 (docs/recommender.md).
     """
     window_end = cutoff + timedelta(days=window_days)
     past_events = events[events["occurred_at"] < cutoff]
     past_packages = packages[packages["listed_at"] < cutoff]
     window = packages[(packages["listed_at"] >= cutoff) & (packages["listed_at"] < window_end)]
-    if labels_until is not None:
-        window = window[window["closes_at"] < labels_until]
     present = investors[investors["registered_at"] < window_end]
     known = present[present["registered_at"] < cutoff]
     with progress.stage("profiles"):
@@ -84,7 +85,11 @@ def fit_fold(
         first_stage.index_packages(window_ids, package_feature_rows(window))
     context = InvestorContext.build(profiles, past_packages, past_events, cutoff)
     labels = _labels(events, window_ids, cutoff, present)
-    return Fold(cutoff, first_stage, context, PackageContext.of(window), window_ids, labels)
+    settled = window if labels_until is None else window[window["closes_at"] < labels_until]
+    return Fold(
+        cutoff, first_stage, context, PackageContext.of(window), window_ids, labels,
+        settled["package_id"].tolist(),
+    )
 
 
 def _labels(
@@ -132,8 +137,9 @@ def ranking_examples(fold: Fold, candidates: int) -> Examples:
 
 
 def buyer_examples(fold: Fold, candidates: int, negatives_per_positive: int, random_state: int) -> Examples:
-    """Per window listing: its top eligible first-stage investors, bidders 1, non-bidders subsampled."""
-    package_ids = fold.window_package_ids
+    """Per settled window listing: its top eligible first-stage investors, bidders 1, non-bidders
+    subsampled."""
+    package_ids = fold.settled_package_ids
     if not package_ids:
         return Examples.concat([])
     investor_ids = fold.investors.ids.external_ids.tolist()

@@ -9,6 +9,7 @@ import numpy as np
 from data.csv_reader import MarketFrames
 from recommender.second_stage import FirstStage, Fold, fit_fold, fold_cutoffs
 from recommender.second_stage.features import FEATURE_NAMES, cross_features
+from recommender.second_stage.folds import buyer_examples
 from tests.recommender.second_stage.conftest import CONFIG, WINDOW_DAYS
 
 
@@ -61,18 +62,26 @@ def test_fold_cutoffs_are_back_to_back_windows_newest_first() -> None:
     assert [(a - b).days for a, b in zip([end, *cutoffs], cutoffs, strict=False)] == [90, 90, 90]
 
 
-def test_listings_still_open_when_the_history_ends_are_not_taught_as_unwanted(
+def test_listings_still_open_when_the_history_ends_are_not_taught_as_without_bidders(
     market: MarketFrames, cutoff: datetime, fold: Fold
 ) -> None:
     # Training on the history before ``end``: a window listing still open at ``end`` has not had
-    # all its bids, so it is left out rather than labelled by half its auction.
+    # all its bids, so the buyer classifier leaves it out; the ranker keeps it.
     end = cutoff + timedelta(days=WINDOW_DAYS)
     known = market.events[market.events["occurred_at"] < end]
     settled = fit_fold(
         market.investors, market.packages, known, cutoff, WINDOW_DAYS, CONFIG, labels_until=end
     )
     closes = market.packages.set_index("package_id")["closes_at"]
-    assert (closes.loc[settled.window_package_ids] < end).all()
-    still_open = [p for p in fold.window_package_ids if closes.loc[p] >= end]
-    assert still_open and not set(still_open) & set(settled.window_package_ids)
-    assert set(settled.labels["package_id"]) <= set(settled.window_package_ids)
+    assert (closes.loc[settled.settled_package_ids] < end).all()
+    still_open = [p for p in settled.window_package_ids if closes.loc[p] >= end]
+    assert still_open and not set(still_open) & set(settled.settled_package_ids)
+    assert settled.window_package_ids == fold.window_package_ids
+    assert fold.settled_package_ids == fold.window_package_ids  # no end given: all are settled
+    buyers = buyer_examples(settled, 50, 5, 0)
+    rows_per_listing = buyers.features[:, FEATURE_NAMES.index("log_reserve")]
+    reserves = np.log(market.packages.set_index("package_id")["reserve_price_cny"])
+    open_reserves = set(np.float32(reserves.loc[still_open]).tolist()) - set(
+        np.float32(reserves.loc[settled.settled_package_ids]).tolist()
+    )
+    assert open_reserves and not open_reserves & set(rows_per_listing.tolist())
