@@ -17,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from data.console_sessions import end_key_sessions
+from data.identifiers import fresh_id
 from data.schema import api_keys_table, investors_table
+from data.wording import article
 
 PLATFORM = "platform"
 OPERATOR = "operator"
@@ -99,15 +102,17 @@ def create_key(
     if role == INVESTOR and not investor_id:
         raise ApiKeyError("an investor key must name its investor (--investor ID)")
     if role != INVESTOR and investor_id:
-        raise ApiKeyError(f"a {role} key acts for the whole platform and cannot be bound to an investor")
+        raise ApiKeyError(
+            f"{article(role + ' key')} acts for the whole platform and cannot be bound to an investor"
+        )
     if investor_id is not None:
         known = connection.execute(
             select(investors_table.c.investor_id).where(investors_table.c.investor_id == investor_id)
         ).first()
         if known is None:
             raise ApiKeyError(f"unknown investor {investor_id!r}")
-    key_id = secrets.token_hex(_KEY_ID_BYTES)
-    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    key_id = fresh_id(lambda: secrets.token_hex(_KEY_ID_BYTES))
+    secret = fresh_id(lambda: secrets.token_urlsafe(_SECRET_BYTES))  # printed through the mask
     key = ApiKey(key_id, role, investor_id, label, now, None, hash_secret(secret))
     connection.execute(
         api_keys_table.insert().values(
@@ -138,7 +143,7 @@ def list_keys(connection: Connection) -> list[ApiKey]:
 
 
 def revoke_key(connection: Connection, key_id: str, now: datetime) -> ApiKey:
-    """Mark a key revoked (idempotent: the first revocation time is kept)."""
+    """Mark a key revoked (idempotent: the first revocation time is kept) and end its console sign-ins."""
     key = get_key(connection, key_id)
     if key is None:
         raise UnknownApiKeyError(key_id)
@@ -147,6 +152,7 @@ def revoke_key(connection: Connection, key_id: str, now: datetime) -> ApiKey:
             update(api_keys_table).where(api_keys_table.c.key_id == key_id).values(revoked_at=now)
         )
         key = replace(key, revoked_at=now)
+    end_key_sessions(connection, key_id)
     return key
 
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from data.schema import events_table, served_lists_table
+from data.served_lists import RECOMMENDATIONS
 
 # Actions that say the investor wanted the item; views are counted apart (a click-through rate).
 POSITIVE_EVENTS: tuple[str, ...] = ("favorite", "dd_request", "bid", "win")
@@ -90,14 +91,22 @@ def attributed_events(
 
     One row per event, with the list's versions and the 1-based rank of the acted item in it
     (NaN when the item is not in the list). Events without a ``request_id``, or whose request
-    served no recorded list, are not attributed.
+    served no recorded list, are not attributed; nor are events quoting a recommendations list
+    served to another investor (such feedback would pour into that investor's figures).
     """
     events, lists = events_table, served_lists_table
     query = select(
         events.c.id, events.c.request_id, events.c.investor_id, events.c.package_id, events.c.event_type,
         events.c.occurred_at, lists.c.served_at, lists.c.kind, lists.c.subject_id, lists.c.model_version,
         lists.c.rule_version, lists.c["items"],
-    ).join(lists, events.c.request_id == lists.c.request_id)
+    ).join(
+        lists,
+        and_(
+            events.c.request_id == lists.c.request_id,
+            # A recommendations list served one investor: another's events quoting it are not its traffic.
+            or_(lists.c.kind != RECOMMENDATIONS, lists.c.subject_id == events.c.investor_id),
+        ),
+    )
     query = _window(query, lists.c.served_at, since, until).order_by(events.c.id)
     rows = connection.execute(query).fetchall()
     frame = pd.DataFrame(rows, columns=[*ATTRIBUTED_COLUMNS[:-1], "items"])

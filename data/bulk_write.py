@@ -3,8 +3,14 @@
 Imports move millions of events, so rows never become ORM objects. Each backend gets its
 fastest path: on SQLite, batched ``INSERT .. ON CONFLICT DO UPDATE`` for investors and packages
 and ``executemany`` of ``INSERT OR IGNORE`` for events; on PostgreSQL, ``COPY`` into a staging
-table and one ``INSERT .. SELECT .. ON CONFLICT`` per table. Events whose ``event_id`` is already
-stored are skipped.
+table and one ``INSERT .. SELECT .. ON CONFLICT`` per table.
+
+An event whose ``event_id`` is already stored with the same content is a repeat and is
+skipped; one stored with *other* content is a conflict, and the whole batch is refused with
+:class:`~data.event_conflicts.EventConflictError` (the caller's transaction then rolls back, so
+nothing of it is stored). Conflicts are looked for after the insert, in the same transaction,
+so a concurrent writer that stored the id first is caught too; a batch with nothing skipped
+costs no extra query.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
+from data.event_conflicts import EVENT_CONTENT, EventConflictError, describe_conflicts
 from data.schema import events_table
 
 CHUNK_ROWS = 50_000
@@ -101,14 +108,26 @@ def _copy_upsert(
 def insert_new_events(
     connection: Connection, events: pd.DataFrame, on_progress: ProgressCallback | None = None
 ) -> int:
-    """Append events whose ``event_id`` is not stored yet; returns how many were added."""
+    """Append events whose ``event_id`` is not stored yet; returns how many were added.
+
+    Raises
+    ------
+    EventConflictError
+        When any event's id is stored with different content (checked only when some event
+        was skipped); the caller must roll back, as the other events were inserted.
+    """
     if events.empty:
         return 0
     rows = _event_rows(events)
     if connection.dialect.name != "postgresql":
-        return _executemany_new_events(connection, rows, on_progress)
+        added = _executemany_new_events(connection, rows, on_progress)
+        if added < len(events):
+            _refuse_conflicts(connection, events, _staged_differences(connection, _event_rows(events)))
+        return added
     if len(events) < BULK_FOREIGN_KEY_CHECK_ROWS:
-        return _copy_new_events(connection, rows, on_progress)
+        added, differing = _copy_new_events(connection, rows, on_progress, len(events))
+        _refuse_conflicts(connection, events, differing)
+        return added
     foreign_keys = sorted(events_table.foreign_key_constraints, key=lambda constraint: str(constraint.name))
     stored = connection.execute(select(func.count()).select_from(events_table)).scalar_one()
     rebuilt_indexes = sorted(
@@ -119,7 +138,8 @@ def insert_new_events(
         connection.execute(DropConstraint(constraint))
     for index in rebuilt_indexes:
         connection.execute(DropIndex(index))
-    added = _copy_new_events(connection, rows, on_progress)
+    added, differing = _copy_new_events(connection, rows, on_progress, len(events))
+    _refuse_conflicts(connection, events, differing)
     for index in rebuilt_indexes:
         connection.execute(CreateIndex(index))
     for constraint in foreign_keys:
@@ -154,8 +174,9 @@ def _executemany_new_events(
 
 
 def _copy_new_events(
-    connection: Connection, rows: Iterator[tuple[Any, ...]], on_progress: ProgressCallback | None
-) -> int:
+    connection: Connection, rows: Iterator[tuple[Any, ...]], on_progress: ProgressCallback | None, total: int
+) -> tuple[int, list[int]]:
+    """PostgreSQL: COPY into a staging table, insert the new ones; also the rows that conflict."""
     staging_columns = ", ".join(EVENT_COLUMNS)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -174,10 +195,50 @@ def _copy_new_events(
             " ORDER BY position ON CONFLICT (event_id) DO NOTHING"
         )
         added = cursor.rowcount
+        differing = _differing_positions(cursor, "IS DISTINCT FROM") if added < total else []
         cursor.execute("DROP TABLE staged_events")
     finally:
         cursor.close()
-    return added
+    return added, differing
+
+
+def _staged_differences(connection: Connection, rows: Iterator[tuple[Any, ...]]) -> list[int]:
+    """SQLite: stage the batch beside the events it was inserted into; the rows that conflict."""
+    columns = ", ".join(EVENT_COLUMNS)
+    placeholders = ", ".join("?" for _ in range(len(EVENT_COLUMNS) + 1))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("DROP TABLE IF EXISTS temp.staged_events")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE staged_events (position INTEGER, event_id TEXT, investor_id TEXT,"
+            " package_id TEXT, event_type TEXT, occurred_at TEXT, amount_cny REAL, dwell_seconds REAL,"
+            " request_id TEXT)"
+        )
+        sql = f"INSERT INTO staged_events (position, {columns}) VALUES ({placeholders})"
+        for chunk in _chunks(((position, *row) for position, row in enumerate(rows)), CHUNK_ROWS):
+            cursor.executemany(sql, chunk)
+        return _differing_positions(cursor, "IS NOT")
+    finally:
+        cursor.execute("DROP TABLE IF EXISTS temp.staged_events")
+        cursor.close()
+
+
+def _differing_positions(cursor: Any, distinct: str) -> list[int]:
+    """Staged rows whose ``event_id`` is stored with other content (``distinct``: the null-safe !=)."""
+    differs = " OR ".join(f"s.{name} {distinct} e.{name}" for name in EVENT_CONTENT)
+    cursor.execute(
+        "SELECT s.position FROM staged_events s JOIN events e ON e.event_id = s.event_id"
+        f" WHERE {differs} ORDER BY s.position"
+    )
+    return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _refuse_conflicts(connection: Connection, events: pd.DataFrame, differing: list[int]) -> None:
+    if not differing:
+        return
+    conflicts = describe_conflicts(connection, events, differing)
+    if conflicts:
+        raise EventConflictError(conflicts)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -28,8 +28,9 @@ Reading rules that the contract leaves open:
   what pandas 3 parses to, what ``datetime`` and SQL timestamps hold, and sub-microsecond digits
   are dropped. A date is the instant its day starts in the market's time zone, so
   ``2025-03-14`` becomes ``2025-03-13 16:00:00`` UTC.
-- ``event_id`` is an idempotency key: the first row with an id is kept and later rows with the
-  same id are dropped. A row without one gets an id derived from its content
+- ``event_id`` is an idempotency key: the first row with an id is kept and later rows that
+  repeat it exactly are dropped; a later row with the same id and other content is refused,
+  naming both lines. A row without one gets an id derived from its content
   (:func:`derive_event_ids`), so importing the same file twice stores the same events.
 """
 
@@ -58,8 +59,10 @@ from data.contract import (
     PACKAGE_FIELDS,
     Field,
 )
+from data.identifiers import check_identifiers
 from data.masking import mask_personal_data
 from data.problems import MarketFileError, Problem
+from data.record_diff import same_value
 
 __all__ = [
     "DEFAULT_MAX_PROBLEMS",
@@ -877,6 +880,7 @@ def _check_rows(table: _File, text: _Table, skip_blank: bool = True) -> None:
     blank = _blank_rows(table, extra) if skip_blank else np.zeros(len(text.lines), bool)
     table.keep = ~blank
     _check_required_and_unique(table, blank)
+    check_identifiers(table.fields, table.present, table.values, table.findings.add)
     _rules_for(table.fields).check_rows(table)
     if blank.any():
         table.findings.drop_rows(np.flatnonzero(blank))
@@ -1000,13 +1004,49 @@ def _to_frame(table: _File) -> pd.DataFrame:
         if rules.derive_key is not None:
             _fill_keys(table, rules.idempotency_key, rules.derive_key)
         key = pd.Series(table.values(rules.idempotency_key)[keep], dtype=object)
-        keep = keep[~(key.duplicated(keep="first") & key.notna()).to_numpy()]
+        repeats = (key.duplicated(keep="first") & key.notna()).to_numpy()
+        if repeats.any():
+            _refuse_differing_repeats(table, rules.idempotency_key, keep, key)
+        keep = keep[~repeats]
     data: dict[str, pd.Series] = {}
     for spec in table.fields:
         values = table.columns[spec.name].values[keep]
         dtype = object if spec.kind in ("string", "enum", "list") else None
         data[spec.name] = pd.Series(values, dtype=dtype)
-    return pd.DataFrame(data, columns=[spec.name for spec in table.fields])
+    frame = pd.DataFrame(data, columns=[spec.name for spec in table.fields])
+    # The file line (or record position) of each row, so a later refusal (an event id stored
+    # with other content) can point at it.
+    frame.attrs["lines"] = table.findings.lines[keep]
+    return frame
+
+
+def _refuse_differing_repeats(table: _File, name: str, keep: np.ndarray, key: pd.Series) -> None:
+    """A repeated idempotency key is a repeat only with the same content; otherwise refuse it.
+
+    Dropping the later row would lose it silently, so both lines are named instead.
+    """
+    first = key.groupby(key, sort=False).head(1)
+    first_row = dict(zip(first.to_numpy(), keep[first.index.to_numpy()], strict=True))
+    fields = [spec.name for spec in table.fields if spec.name != name]
+    lines = table.findings.lines
+    problems = []
+    for position in np.flatnonzero((key.duplicated(keep="first") & key.notna()).to_numpy()):
+        row, original = keep[position], first_row[key.iat[position]]
+        differ = [f for f in fields if not same_value(table.values(f)[row], table.values(f)[original])]
+        if differ:
+            problems.append(
+                Problem(
+                    table.findings.file,
+                    int(lines[row]),
+                    name,
+                    mask_personal_data(
+                        f"{name} {_quote(str(key.iat[position]))} repeats line {int(lines[original])} with"
+                        f" different {', '.join(differ)}; a repeat must be identical (or give it its own id)"
+                    ),
+                )
+            )
+    if problems:
+        raise MarketFileError(problems[:DEFAULT_MAX_PROBLEMS], len(problems))
 
 
 def _raise_if_problems(tables: Iterable[_File], limit: int) -> None:

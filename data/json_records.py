@@ -20,6 +20,7 @@ import pandas as pd
 
 from data.contract import LIST_SEPARATOR, Field
 from data.csv_reader import read_records
+from data.identifiers import ID_FIELDS
 from data.masking import mask_personal_data
 from data.problems import MarketFileError, Problem
 from data.schema import ID_LENGTH
@@ -28,8 +29,6 @@ __all__ = ["ID_FIELDS", "problem_index", "read_json_records", "storable_id"]
 
 _NUMBER_KINDS = frozenset({"decimal", "int"})
 _TEXT_KINDS = frozenset({"string", "enum", "date", "timestamp"})
-#: Fields stored in id-sized columns.
-ID_FIELDS = frozenset({"investor_id", "package_id", "event_id", "request_id", "seller_id"})
 
 
 def storable_id(value: object) -> bool:

@@ -214,3 +214,43 @@ class MarketChangeRow(Base):
 
 
 market_changes_table = MarketChangeRow.__table__
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session: the cookie holds a random id, the store only its SHA-256 digest.
+
+    Deleting the row ends the session on every process at once (sign-out, key revocation),
+    which a signed cookie on its own cannot do: it stays valid until it expires.
+    """
+
+    __tablename__ = "console_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.key_id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+console_sessions_table = ConsoleSessionRow.__table__
+
+
+class ServingProcessRow(Base):
+    """What one serving process (a gunicorn worker, a development server) serves, as it last said.
+
+    Each process writes its row when the model or rule set it serves changes and every few
+    seconds besides, so the console can show every process's versions, not only its own.
+    """
+
+    __tablename__ = "serving_processes"
+
+    process_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    model_version: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(Text)
+
+
+serving_processes_table = ServingProcessRow.__table__

@@ -8,7 +8,7 @@ Rows are written in batches: serving buffers them and inserts many in one statem
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,7 +59,10 @@ def get_served_list(connection: Connection, request_id: str) -> ServedList | Non
     ).first()
     if row is None:
         return None
-    values = row._mapping
+    return _from_mapping(row._mapping)
+
+
+def _from_mapping(values: Any) -> ServedList:
     return ServedList(
         request_id=values["request_id"],
         served_at=values["served_at"],
@@ -69,3 +72,31 @@ def get_served_list(connection: Connection, request_id: str) -> ServedList | Non
         rule_version=values["rule_version"],
         items=tuple(json.loads(values["items"])),
     )
+
+
+def get_served_lists(connection: Connection, request_ids: Collection[str]) -> dict[str, ServedList]:
+    """The stored served lists of these requests, by ``request_id`` (absent ones are left out)."""
+    found: dict[str, ServedList] = {}
+    ids = sorted(set(request_ids))
+    for start in range(0, len(ids), 500):
+        rows = connection.execute(
+            select(served_lists_table).where(served_lists_table.c.request_id.in_(ids[start : start + 500]))
+        )
+        for row in rows:
+            served = _from_mapping(row._mapping)
+            found[served.request_id] = served
+    return found
+
+
+def served_investor(served: ServedList, investor_id: str) -> bool:
+    """Whether ``investor_id``'s feedback may quote this list's ``request_id``.
+
+    A recommendations list served that one investor; a buyers list the investors it ranks. A
+    similar-listings list is about a listing, not an investor, and any key may read one, so
+    anyone's feedback may quote it.
+    """
+    if served.kind == RECOMMENDATIONS:
+        return served.subject_id == investor_id
+    if served.kind == BUYERS:
+        return any(item.get("id") == investor_id for item in served.items)
+    return True

@@ -13,8 +13,11 @@ Exposure is then settled across the whole push (docs/matching.md):
 - floor: every live listing should be in at least ``exposure.floor_investors`` investors' top
   ``exposure.floor_top_k``. A listing below the floor is lifted into the bottom of the top of
   interested investors who do not have it there yet — its own buyer list first, then investors
-  holding it further down their lists — at most three lifted listings per investor, and never
-  displacing a listing that is itself at its floor.
+  holding it further down their lists — never displacing a listing that is itself at its floor.
+  An investor takes at most three lifted listings at first; where that leaves listings below
+  the floor (typically bank batches that only the few licensed AMCs may buy), further rounds
+  allow more lifts per investor, up to all but one place of the top, so the floor holds for
+  every listing with enough eligible buyers whenever their lists have room.
 
 Lists the rules leave short are searched again eight times wider, then over exactly the
 eligible rows, so rules never cut a list short while eligible candidates remain.
@@ -29,7 +32,9 @@ from functools import partial
 import numpy as np
 
 from data.contract import ASSET_CLASSES, SELLER_TYPES
-from matching.eligibility import CODE, removal_codes
+from data.wording import count
+from matching.eligibility import CODE, FOREIGN, removal_codes
+from matching.floor_shortfall import Shortfall, floor_shortfalls
 from matching.matcher import NO_DIVERSITY, Matcher
 from matching.rule_set import Exposure
 from matching.scoring import score_parts
@@ -52,12 +57,27 @@ class PushResult:
     floor_lifted: int  # listings the floor put into more investors' top lists
     floor_unmet: int  # live listings still below the floor (too few eligible, interested investors)
     capped: int  # listings the daily cap withheld from some lists
+    below_floor: tuple[Shortfall, ...] = ()  # each listing still below the floor, and why
+    floor_top_k: int = 20
+    empty_cross_border: int = 0  # foreign institutions left with nothing by cross_border_only
 
     def summary(self) -> str:
         return (
-            f"exposure floor lifted {self.floor_lifted} listings ({self.floor_unmet} still below it); "
-            f"daily cap trimmed {self.capped}"
+            f"exposure floor lifted {count(self.floor_lifted, 'listing')} "
+            f"({self.floor_unmet} still below it); daily cap trimmed {count(self.capped, 'listing')}"
         )
+
+    def lines(self) -> list[str]:
+        """The summary, each listing still below the floor with why, and lists a rule emptied."""
+        out = [self.summary()]
+        out += [f"  below the floor: {shortfall.line(self.floor_top_k)}" for shortfall in self.below_floor]
+        if self.empty_cross_border:
+            out.append(
+                f"{count(self.empty_cross_border, 'foreign institution')} got an empty list: "
+                "eligibility.cross_border_only is on and no listing they may otherwise buy is "
+                "cross_border_eligible"
+            )
+        return out
 
 
 @dataclass
@@ -90,8 +110,9 @@ def batch_push(
         lists, investor_rows, live_rows, buyer_lists, exposure, diversity_check(matcher)
     )
     package_ids, investor_id_map = matcher.model.package_ids, matcher.model.investor_ids
+    investors = {i: package_ids.ids(row[row >= 0]) for i, row in zip(investor_ids, lists, strict=True)}
     return PushResult(
-        investors={i: package_ids.ids(row[row >= 0]) for i, row in zip(investor_ids, lists, strict=True)},
+        investors=investors,
         packages={
             p: investor_id_map.ids(row[row >= 0])
             for p, row in zip(package_ids.ids(live_rows), buyer_lists.rows, strict=True)
@@ -99,7 +120,18 @@ def batch_push(
         floor_lifted=lifted,
         floor_unmet=unmet,
         capped=capped,
+        below_floor=tuple(floor_shortfalls(matcher, investors, package_ids.ids(live_rows))) if unmet else (),
+        floor_top_k=exposure.floor_top_k,
+        empty_cross_border=_emptied_by_cross_border(matcher, investor_rows, lists),
     )
+
+
+def _emptied_by_cross_border(matcher: Matcher, investor_rows: np.ndarray, lists: np.ndarray) -> int:
+    """Foreign institutions whose list is empty while ``cross_border_only`` is on."""
+    if not matcher.rules.eligibility.cross_border_only or not len(investor_rows):
+        return 0
+    foreign = matcher.state.audience.columns["type"][investor_rows] == FOREIGN
+    return int((foreign & ((lists >= 0).sum(axis=1) == 0)).sum())
 
 
 def live_package_rows(matcher: Matcher) -> np.ndarray:
@@ -500,25 +532,40 @@ def apply_floor(
         lists, top_k, max(int(lists.max()) + 1, int(live_rows.max()) + 1), exposure, diversity_fits
     )
     position_of = {row: n for n, row in enumerate(investor_rows.tolist())}
-    for package_position in floor.below(live_rows).tolist():
-        package = int(live_rows[package_position])
-        for investor_row in buyers.rows[package_position].tolist():
-            if (
-                investor_row < 0
-                or not floor.wants(package)
-                or floor.lift(package, position_of.get(investor_row))
-            ):
-                break
+    most = max(top_k - 1, 1)  # a lifted listing never takes every place of a top, unless it has one
+    limits = sorted({min(limit, most) for limit in (FLOOR_SLOTS_PER_INVESTOR, top_k // 2, most)})
+    for limit in (limit for limit in limits if limit > 0):
+        floor.allow(limit)
+        below = floor.below(live_rows)
+        if not len(below):
+            break
+        for package_position in below.tolist():
+            package = int(live_rows[package_position])
+            for investor_row in buyers.rows[package_position].tolist():
+                if (
+                    investor_row < 0
+                    or not floor.wants(package)
+                    or floor.lift(package, position_of.get(investor_row))
+                ):
+                    break
+        _lift_from_the_tail(floor, live_rows)
+    floor.write_back()
+    return len(floor.lifted), int(len(floor.below(live_rows)))
+
+
+def _lift_from_the_tail(floor: _Floor, live_rows: np.ndarray) -> None:
+    """Lift listings still below the floor from further down the lists that hold them."""
     still_below = np.zeros(floor.size, dtype=bool)
     still_below[live_rows[floor.below(live_rows)]] = True
-    tail = lists[:, top_k:]
+    if not still_below.any():
+        return
+    current = floor.current()
+    tail = current[:, floor.top_k :]
     holders, places = np.nonzero(still_below[np.maximum(tail, 0)] & (tail >= 0))
     for place in np.argsort(places, kind="stable").tolist():
         package = int(tail[holders[place], places[place]])
         if floor.wants(package):
             floor.lift(package, int(holders[place]))
-    floor.write_back()
-    return len(floor.lifted), int(len(floor.below(live_rows)))
 
 
 class _Floor:
@@ -540,8 +587,21 @@ class _Floor:
         self.everywhere = np.bincount(lists[lists >= 0], minlength=size).tolist()
         self.lifts: dict[int, int] = {}
         self.edited: dict[int, list[int]] = {}
-        self.capacity = FLOOR_SLOTS_PER_INVESTOR * len(lists)
+        self.limit = FLOOR_SLOTS_PER_INVESTOR
+        self.capacity = self.limit * len(lists)
         self.lifted: set[int] = set()
+
+    def allow(self, limit: int) -> None:
+        """Allow up to ``limit`` lifted listings per investor from now on."""
+        self.capacity = limit * len(self.lists) - sum(self.lifts.values())
+        self.limit = limit
+
+    def current(self) -> np.ndarray:
+        """The lists with the lifts so far."""
+        out = self.lists.copy()
+        for n, row in self.edited.items():
+            out[n] = row
+        return out
 
     def below(self, live_rows: np.ndarray) -> np.ndarray:
         """Positions in ``live_rows`` of the listings below the floor."""
@@ -552,8 +612,8 @@ class _Floor:
 
     def lift(self, package: int, n: int | None) -> bool:
         """Try to lift ``package`` into investor ``n``'s top; True when the cap forbids any more."""
-        used = self.lifts.get(n, 0) if n is not None else FLOOR_SLOTS_PER_INVESTOR
-        if used >= FLOOR_SLOTS_PER_INVESTOR:
+        used = self.lifts.get(n, 0) if n is not None else self.limit
+        if used >= self.limit:
             return False
         row = self.edited.get(n)  # type: ignore[arg-type]
         if row is None:

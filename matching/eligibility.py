@@ -14,8 +14,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from data.contract import ASSET_CLASSES, INVESTOR_TYPES, SELLER_TYPES
+from data.contract import ASSET_CLASSES, INVESTOR_TYPES, LIVE_STATUSES, SELLER_TYPES
 from matching.compiled import ALL_PROVINCES, CompiledRules
+from matching.scoring import ticket_widening
 
 Arrays = Mapping[str, np.ndarray]
 
@@ -49,6 +50,22 @@ CREDIT = ASSET_CLASSES.index("credit")
 FOREIGN = INVESTOR_TYPES.index("foreign_institution")
 
 
+def live(status_live: object, listed: object, closes: object, now: object) -> np.ndarray:
+    """The market's one definition of a live listing: a live status, listed by ``now``, not yet closed.
+
+    Works on arrays (epoch days, as the matcher holds them) and on single instants alike, so
+    the API's answer to "is this listing live?" is the very rule eligibility applies.
+    """
+    listed_by_now = np.asarray(np.asarray(listed) <= now, dtype=bool)
+    still_open = np.asarray(np.asarray(closes) > now, dtype=bool)
+    return np.asarray(status_live, dtype=bool) & listed_by_now & still_open
+
+
+def listing_live(status: str, listed_at: object, closes_at: object, now: object) -> bool:
+    """:func:`live` for one stored listing (``status`` as the contract writes it)."""
+    return bool(live(status in LIVE_STATUSES, listed_at, closes_at, now))
+
+
 def removal_codes(
     compiled: CompiledRules,
     investor: Arrays,
@@ -67,7 +84,7 @@ def removal_codes(
     rules = compiled.rules.eligibility
     checks: list[tuple[str, np.ndarray]] = []
     closes = package["closes"]
-    not_live = ~package["known"] | ~package["status_live"] | ~(package["listed"] <= now) | ~(closes > now)
+    not_live = ~package["known"] | ~live(package["status_live"], package["listed"], closes, now)
     checks.append(("not_live", not_live))
     checks.append(("not_registered", ~investor["known"]))
     if compiled.min_days_before_close > 0:
@@ -82,12 +99,12 @@ def removal_codes(
     if never is not None:
         checks.append(("dismissed", never == NEVER_DISMISSED))
         checks.append(("won", never == NEVER_WON))
-    fit = rules.ticket_fit
-    if fit.mode != "off":
-        widen = 1.0 + (max(0.0, float(fit.tolerance)) if fit.mode == "tolerance" else 0.0)
+    widen = ticket_widening(compiled.rules)
+    if widen is not None:
         reserve, capital = package["reserve"], investor["capital"]
-        outside = (reserve * widen < investor["low"]) | (reserve > investor["high"] * widen)
-        outside |= (capital > 0) & (reserve > capital * widen)
+        # Above the band or the capital only: a listing below the band is affordable, and is
+        # down-ranked by the score (matching.scoring), never removed.
+        outside = (reserve > investor["high"] * widen) | ((capital > 0) & (reserve > capital * widen))
         checks.append(("ticket_fit", outside))
     if compiled.allow_bits is not None and compiled.deny_bits is not None:
         rows = package["row"]

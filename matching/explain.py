@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 
 from data.contract import ASSET_TYPES, INVESTOR_TYPES, PROVINCES, REGIONS, SELLER_TYPES
+from data.wording import count
 from matching.eligibility import REMOVAL_CODES
 from matching.ranked import Reason
 from matching.rule_set import RuleSet
@@ -23,8 +24,10 @@ MODEL_TEXTS = {
 TICKET_TEXTS = {
     ("within", "investor"): "within your ticket range",
     ("near", "investor"): "close to your ticket range",
+    ("below", "investor"): "below your usual ticket range",
     ("within", "buyer"): "reserve price within the investor's ticket range",
     ("near", "buyer"): "reserve price close to the investor's ticket range",
+    ("below", "buyer"): "reserve price below the investor's usual ticket range",
 }
 
 
@@ -53,8 +56,9 @@ def stated_reason(
     return Reason("stated_preference", "matches stated preference: " + " in ".join(parts), effect)
 
 
-def ticket_reason(within_strict: bool, direction: str) -> Reason:
-    return Reason("ticket_fit", TICKET_TEXTS[("within" if within_strict else "near", direction)], 0.0)
+def ticket_reason(fit: str, direction: str, effect: float = 0.0) -> Reason:
+    """``ticket_fit``: ``fit`` is ``within``, ``near`` (within the tolerance) or ``below`` (down-ranked)."""
+    return Reason("ticket_fit", TICKET_TEXTS[(fit, direction)], effect)
 
 
 def days_text(days: float, future: bool) -> str:
@@ -91,11 +95,18 @@ def boost_reason(name: str, effect: float, facts: dict[str, list], n: int, now: 
     return Reason(f"boost_{name}", text, effect)
 
 
+def _listing_of(asset_type: int) -> str:
+    return f"{label(ASSET_TYPES, asset_type)} listing"
+
+
 # Each text reads the candidate's facts through ``a(key)``.
 REMOVAL_TEXTS: dict[str, Callable[[Callable[[str], int], RuleSet], str]] = {
     "not_live": lambda a, r: "removed: not live (not yet listed, closed, sold or withdrawn)",
     "not_registered": lambda a, r: "removed: not a registered investor",
-    "closing_too_soon": lambda a, r: f"removed: closes within {r.market.min_hours_before_close:g} hours",
+    "closing_too_soon": lambda a, r: (
+        f"removed: closes within {r.market.min_hours_before_close:g} "
+        f"hour{'' if r.market.min_hours_before_close == 1 else 's'}"
+    ),
     "licence_required": lambda a, r: (
         "removed: licence required (bank batch of non-performing loans, licensed AMCs only)"
     ),
@@ -112,18 +123,18 @@ REMOVAL_TEXTS: dict[str, Callable[[Callable[[str], int], RuleSet], str]] = {
     "cross_border": lambda a, r: "removed: not eligible for cross-border sale",
     "related_party": lambda a, r: "removed: related party of the seller",
     "diversity_asset_type": lambda a, r: (
-        f"removed: already {r.diversity.max_per_asset_type} {label(ASSET_TYPES, a('asset_type'))} "
-        "listings ranked higher"
-    ),
-    "diversity_seller": lambda a, r: (
-        f"removed: already {r.diversity.max_per_seller} listings from this seller ranked higher"
-    ),
-    "diversity_province": lambda a, r: (
-        f"removed: already {r.diversity.max_per_province} listings in {label(PROVINCES, a('province'))} "
+        f"removed: already {count(r.diversity.max_per_asset_type or 0, _listing_of(a('asset_type')))} "
         "ranked higher"
     ),
+    "diversity_seller": lambda a, r: (
+        f"removed: already {count(r.diversity.max_per_seller or 0, 'listing')} from this seller ranked higher"
+    ),
+    "diversity_province": lambda a, r: (
+        f"removed: already {count(r.diversity.max_per_province or 0, 'listing')} "
+        f"in {label(PROVINCES, a('province'))} ranked higher"
+    ),
     "exposure_cap": lambda a, r: (
-        f"removed: already pushed to {r.exposure.daily_cap_per_package} investors today"
+        f"removed: already pushed to {count(r.exposure.daily_cap_per_package or 0, 'investor')} today"
     ),
 }
 
@@ -131,4 +142,4 @@ REMOVAL_TEXTS: dict[str, Callable[[Callable[[str], int], RuleSet], str]] = {
 def removal_reason(code: int, score: float, facts: dict[str, list], n: int, rules: RuleSet) -> Reason:
     """Why a rule removed an item, as ``removed: ...``; its effect is minus the score it lost."""
     name = REMOVAL_CODES[code - 1]
-    return Reason(name, REMOVAL_TEXTS[name](lambda key: facts[key][n], rules), -score)
+    return Reason(name, REMOVAL_TEXTS[name](lambda key: facts[key][n], rules), -score, removal=True)

@@ -29,9 +29,9 @@ from matching.compiled import CompiledRules, compile_rules
 from matching.eligibility import CODE, removal_codes
 from matching.errors import UnknownPackageError
 from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
-from matching.ranked import RankedItem, RankedList, Reason
+from matching.ranked import RankedItem, RankedList, Reason, effect_order
 from matching.rule_set import Diversity, RuleSet
-from matching.scoring import ScoreParts, score_parts
+from matching.scoring import ScoreParts, below_band, score_parts
 from matching.selection import select
 from matching.state import MarketState
 from profiles import ProfileTable
@@ -311,9 +311,10 @@ class Matcher:
             reserve, low, high, capital = (
                 np.asarray(facts[key], dtype=np.float64) for key in ("reserve", "low", "high", "capital")
             )
-            strict_fit = (
-                ~((reserve < low) | (reserve > high) | ((capital > 0) & (reserve > capital)))
-            ).tolist()
+            strict = ~((reserve < low) | (reserve > high) | ((capital > 0) & (reserve > capital)))
+            below = below_band(rules, {"low": low}, {"reserve": reserve})
+            fits = np.where(strict, "within", np.where(below, "below", "near")).tolist()
+            penalty = parts.ticket[0, positions].tolist() if parts.ticket is not None else [0.0] * len(fits)
         items = []
         history, places = facts["history"], facts["place"]
         asset_types, provinces, regions = facts["asset_type"], facts["province"], facts["region"]
@@ -325,11 +326,11 @@ class Matcher:
             if stated is not None:
                 reasons.append(stated)
             if ticket:
-                reasons.append(ticket_reason(strict_fit[n], direction))
+                reasons.append(ticket_reason(fits[n], direction, penalty[n]))
             for name, effects in boosts.items():
                 if effects[n] != 0.0:
                     reasons.append(boost_reason(name, effects[n], facts, n, now))
-            items.append(RankedItem(ids[n], n + 1, scores[n], raw[n], tuple(reasons)))
+            items.append(RankedItem(ids[n], n + 1, scores[n], raw[n], effect_order(reasons)))
         removed_codes = codes[dropped].tolist()
 
         def removed() -> list[RankedItem]:

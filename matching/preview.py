@@ -14,6 +14,7 @@ The CLI (``assetmatch rules preview``) prints ``lines()``; the web API returns `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -21,6 +22,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from data.wording import count
 from matching.matcher import Matcher
 from matching.replay import METRICS, ReplayResult, ReplaySplit, compare, prepare_replay
 from matching.rule_set import RuleSet
@@ -88,26 +90,35 @@ class RulePreview:
             },
         }
 
-    def lines(self) -> list[str]:
-        """The preview as text, one line per fact."""
+    def package_ids(self) -> set[str]:
+        """Every listing the sampled changes name (to look their titles up)."""
+        ids: set[str] = set()
+        for change in self.changes:
+            ids.update(p for p, _ in change.entered)
+            ids.update(p for p, _ in change.left)
+            ids.update(p for p, _, _ in change.moved)
+        return ids
+
+    def lines(self, titles: Mapping[str, str] | None = None) -> list[str]:
+        """The preview as text: the counts and the offline metrics first, then each changed list.
+
+        Each changed listing gets its own line, in the order of the list it ends up in, with
+        its title when ``titles`` has it: ``in    #13      PKG0001455  Hangzhou office loans``.
+        """
+        titles = titles or {}
         summary = self.to_json()["sample"]
+        whose = "investors'" if summary["investors"] != 1 else "investor's"
+        verb = "changes" if summary["changed"] == 1 else "change"
         lines = [
-            f"lists: {summary['changed']} of {summary['investors']} sampled investors' top {self.k} change "
+            f"lists: {summary['changed']} of {summary['investors']} sampled {whose} top {self.k} {verb} "
             f"({summary['entered']} in, {summary['left']} out, {summary['moved']} moved)",
         ]
-        for change in self.changes:
-            if not change.changed:
-                continue
-            parts = [f"+{p}@{r}" for p, r in change.entered]
-            parts += [f"-{p}@{r}" for p, r in change.left]
-            parts += [f"{p} {old}->{new}" for p, old, new in change.moved]
-            lines.append(f"  {change.investor_id}: " + ", ".join(parts))
         if self.offline:
             split = self.split
             lines.append(
                 f"offline replay: cutoff {split.get('cutoff')}, "
-                f"{split.get('test_listings')} listings in the window, "
-                f"{split.get('judged_investors')} investors judged"
+                f"{count(split.get('test_listings', 0), 'listing')} in the window, "
+                f"{count(split.get('judged_investors', 0), 'investor')} judged"
             )
             lines.append(f"  {'':10s} " + " ".join(f"{m:>16s}" for m in METRICS))
             for result in self.offline:
@@ -116,7 +127,27 @@ class RulePreview:
                     for m in METRICS
                 ]
                 lines.append(f"  {result.name:10s} " + " ".join(cells))
+        for change in self.changes:
+            if not change.changed:
+                continue
+            lines.append(
+                f"  {change.investor_id}: {len(change.entered)} in, {len(change.left)} out, "
+                f"{len(change.moved)} moved"
+            )
+            for kind, where, package_id, order in _entries(change):
+                title = titles.get(package_id)
+                lines.append(f"    {kind:5s} {where:8s} {package_id}" + (f"  {title}" if title else ""))
         return lines
+
+
+def _entries(change: ListChange) -> list[tuple[str, str, str, tuple[int, int]]]:
+    """One investor's changed listings as (kind, rank text, id, order): new list order, then those out."""
+    entries = [("in", f"#{rank}", p, (0, rank)) for p, rank in change.entered]
+    entries += [("out", f"#{rank}", p, (1, rank)) for p, rank in change.left]
+    entries += [
+        ("up" if new < old else "down", f"{old}->{new}", p, (0, new)) for p, old, new in change.moved
+    ]
+    return sorted(entries, key=lambda entry: entry[3])
 
 
 def list_change(investor_id: str, before: list[str], after: list[str]) -> ListChange:

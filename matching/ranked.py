@@ -15,16 +15,34 @@ from dataclasses import dataclass
 class Reason:
     """One reason behind a score: a stable ``code``, a human ``text`` and its ``effect``.
 
-    ``effect`` is what the reason added to the item's score (0 for a reason that only informs,
-    such as a ticket fit); for a removal it is minus the score the item would have had.
+    ``effect`` is what the reason added to the item's score; for a removal it is minus the score
+    the item would have had. A reason whose effect is 0 did not move the score (a ticket fit, a
+    stated preference while ``blend.stated`` is 0): it is marked ``informative`` and listed after
+    the reasons that did, so it never reads as if it mattered.
     """
 
     code: str
     text: str
     effect: float
+    removal: bool = False  # a rule took the item out: that always mattered
+
+    @property
+    def informative(self) -> bool:
+        """True when the reason only informs: not a removal, and its effect, as served, is 0."""
+        return not self.removal and round(float(self.effect), 6) == 0.0
 
     def to_json(self) -> dict:
-        return {"code": self.code, "text": self.text, "effect": round(float(self.effect), 6)}
+        return {
+            "code": self.code,
+            "text": self.text,
+            "effect": round(float(self.effect), 6) + 0.0,  # + 0.0: never "-0.0"
+            "informative": self.informative,
+        }
+
+
+def effect_order(reasons: list[Reason]) -> tuple[Reason, ...]:
+    """Reasons that moved the score first (in their given order), informative ones after."""
+    return tuple(sorted(reasons, key=lambda reason: reason.informative))
 
 
 @dataclass(frozen=True, slots=True)

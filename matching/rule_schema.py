@@ -189,7 +189,11 @@ RULE_SET_SCHEMA = _section(
             {
                 "ticket_fit": _section(
                     TicketFit,
-                    {"mode": Choice(("off", "strict", "tolerance")), "tolerance": Number(0.0, MAX_TOLERANCE)},
+                    {
+                        "mode": Choice(("off", "strict", "tolerance")),
+                        "tolerance": Number(0.0, MAX_TOLERANCE),
+                        "below_band_penalty": Number(0.0, 1.0),
+                    },
                 ),
                 "provinces_by_package": PROVINCE_LISTS,
                 "provinces_by_seller": PROVINCE_LISTS,

@@ -40,10 +40,16 @@ class TicketFit:
     the bounds widened by ``tolerance`` (0.5 → from min/1.5 up to max·1.5); ``off``: no check.
     The range is the profile's ticket band (``ticket_low_cny``..``ticket_high_cny``: the stated
     range blended with the tickets the investor actually acted on).
+
+    Only a reserve *above* the (widened) band or the capital removes a listing: the investor
+    cannot afford it. A reserve *below* the band is affordable, so it is never removed; it is
+    down-ranked by ``below_band_penalty`` (times the blend's ``rules`` weight) instead, and the
+    exposure floor can still lift it into the lists of its best buyers.
     """
 
     mode: TicketFitMode = "tolerance"
     tolerance: float = 1.0
+    below_band_penalty: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,10 @@ class Eligibility:
     provinces_by_package: dict[str, ProvinceList] = field(default_factory=dict)  # package_id -> lists
     provinces_by_seller: dict[str, ProvinceList] = field(default_factory=dict)  # seller_id -> lists
     investor_types_by_seller_type: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    cross_border_only: bool = True  # foreign institutions only on cross-border eligible listings
+    # Foreign institutions only on cross-border eligible listings. Off by default: the contract's
+    # cross_border_eligible is optional and defaults to false, so on a market that does not fill it,
+    # this rule would leave every foreign institution with an empty list.
+    cross_border_only: bool = False
     related_parties: tuple[tuple[str, str], ...] = ()  # (investor_id, seller_id) pairs that may not deal
 
 

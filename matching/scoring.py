@@ -1,12 +1,14 @@
 """Stages 2 and 3, score blend and boosts: the final score of every eligible pair.
 
-``score = blend.model · model + blend.stated · stated + blend.rules · Σ boost weights``
+``score = blend.model · model + blend.stated · stated + blend.rules · (Σ boost weights − below-band penalty)``
 
 - ``model``: the hybrid model's score, scaled to [0, 1] over each list's eligible candidates
   (so a weight means the same thing for every investor, whatever its score spread);
 - ``stated``: how well the listing matches what the investor stated (asset type; province, or
   its region at half), averaged over the dimensions it stated, in [0, 1];
-- boosts: each adds its weight when its condition holds.
+- boosts: each adds its weight when its condition holds;
+- ticket: a listing whose reserve is below the investor's (widened) ticket band is affordable,
+  so eligibility keeps it, but it loses ``ticket_fit.below_band_penalty``.
 
 With the default weights (model 1, stated 0, boosts off) the order is exactly the model's.
 Every part is kept per pair, so each ranked item can say what moved it and by how much.
@@ -38,6 +40,23 @@ class ScoreParts:
     type_match: np.ndarray  # bool: asset type among the stated ones
     place_match: np.ndarray  # 1 province, 0.5 region, 0 neither
     boosts: dict[str, np.ndarray]  # boost name -> its contribution (0 where it does not hold)
+    ticket: np.ndarray | None = None  # the below-band penalty (<= 0), None when it is off
+
+
+def ticket_widening(rules: RuleSet) -> float | None:
+    """How far the ticket fit widens the band (1 = strict), None when the fit is off."""
+    fit = rules.eligibility.ticket_fit
+    if fit.mode == "off":
+        return None
+    return 1.0 + (max(0.0, float(fit.tolerance)) if fit.mode == "tolerance" else 0.0)
+
+
+def below_band(rules: RuleSet, investor: Arrays, package: Arrays) -> np.ndarray | None:
+    """Pairs whose reserve is below the investor's widened ticket band (None: fit off)."""
+    widen = ticket_widening(rules)
+    if widen is None:
+        return None
+    return package["reserve"] * widen < investor["low"]
 
 
 def _bit(masks: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -106,6 +125,12 @@ def score_parts(
         effects["featured"] = weight * boosts.featured.weight * featured_mask(rules, package)
     for effect in effects.values():
         score = score + effect
+    ticket = None
+    penalty = rules.eligibility.ticket_fit.below_band_penalty
+    below = below_band(rules, investor, package)
+    if below is not None and penalty and weight:
+        ticket = np.where(below, -weight * penalty, 0.0)
+        score = score + ticket
     return ScoreParts(
         score=np.broadcast_to(score, model.shape),
         model=model,
@@ -113,4 +138,5 @@ def score_parts(
         type_match=np.broadcast_to(type_match, model.shape),
         place_match=np.broadcast_to(place, model.shape),
         boosts={name: np.broadcast_to(effect, model.shape) for name, effect in effects.items()},
+        ticket=None if ticket is None else np.broadcast_to(ticket, model.shape),
     )

@@ -33,6 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_log_masking(app)
     _register_api(app)
     _register_console(app)
+    _register_heartbeat(app)
+    _register_security_headers(app)
     return app
 
 
@@ -65,6 +67,21 @@ def _register_console(app: Flask) -> None:
     from webapi.console import register_console
 
     register_console(app)
+
+
+def _register_heartbeat(app: Flask) -> None:
+    """Each process reports what it serves, for the console's list of serving processes."""
+    from webapi.api.context import SERVING_EXTENSION
+    from webapi.process_heartbeat import install_heartbeat
+
+    install_heartbeat(app, app.extensions[ENGINE_EXTENSION], app.extensions[SERVING_EXTENSION])
+
+
+def _register_security_headers(app: Flask) -> None:
+    """nosniff, no referrer and no framing on every response (``webapi.security_headers``)."""
+    from webapi.security_headers import register_security_headers
+
+    register_security_headers(app)
 
 
 def store_engine() -> Engine:

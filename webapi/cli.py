@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime, time
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from data.csv_reader import MarketFileError, read_market
-from data.generator import generate_market, load_truth, write_market
+from data.generator import SCENARIOS, MarketOracle, generate_market, load_truth, write_market
 from data.importer import count_event_rows, import_market
 from data.market_frames import load_market
 from data.store import current_revision, downgrade_schema, upgrade_schema
 from data.summary import market_summary_lines
+from data.wording import count
 from matching.batch_push import batch_push
 from matching.matcher import Matcher
 from matching.rule_versions import active_rules
@@ -34,7 +37,44 @@ AS_OF_HELP = "The market clock (UTC) to train or rank at, e.g. to replay a past 
 AS_OF_TYPE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        version = metadata.version("assetmatch")
+    except metadata.PackageNotFoundError:
+        version = "(not installed: run from a source tree)"
+    click.echo(f"assetmatch {version}")
+    ctx.exit()
+
+
+class AssetMatchGroup(FlaskGroup):
+    """Flask's CLI group without Flask's own options.
+
+    ``FlaskGroup`` adds ``--version`` (Flask's and Werkzeug's versions), ``-e/--env-file``,
+    ``-A/--app`` and ``--debug``. The application is always ``webapi.app.create_app``, configured
+    by ``ASSETMATCH_*`` variables (docs/cli.md), so those options only mislead: they are dropped,
+    and ``--version`` prints AssetMatch's version.
+    """
+
+    FLASK_OPTIONS = frozenset({"env_file", "app", "debug", "version"})
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(add_version_option=False, load_dotenv=False, set_debug_flag=False, **extra)
+        self.params = [param for param in self.params if param.name not in self.FLASK_OPTIONS]
+        self.params.append(
+            click.Option(
+                ["--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_print_version,
+                help="Print the AssetMatch version and exit.",
+            )
+        )
+
+
+@click.group(cls=AssetMatchGroup, create_app=create_app, add_default_commands=False)
 def main() -> None:
     """AssetMatch: investor-asset recommendation and matchmaking for distressed assets."""
 
@@ -90,23 +130,32 @@ def import_command(directory: Path) -> None:
 @click.option("--packages", "n_packages", default=5_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
+    "--scenario",
+    default="default",
+    show_default=True,
+    type=click.Choice(list(SCENARIOS)),
+    help="What kind of platform to simulate (docs/synthetic-market.md lists the scenarios).",
+)
+@click.option(
     "--end",
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     default=None,
     help="The market's 'now' (local time): history ends here, the newest listings are live. "
     "Default: today at midnight, so the market is live when imported.",
 )
-def generate_command(out_dir: Path, n_investors: int, n_packages: int, seed: int, end: datetime | None) -> None:
+def generate_command(
+    out_dir: Path, n_investors: int, n_packages: int, seed: int, scenario: str, end: datetime | None
+) -> None:
     """Write a synthetic market (and its hidden truth) in the contract's CSV format.
 
-    The same seed and --end always give the same files.
+    The same seed, --scenario and --end always give the same files.
     """
     end = end or datetime.combine(date.today(), time())
-    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end)
+    market = generate_market(n_investors=n_investors, n_packages=n_packages, seed=seed, end=end, scenario=scenario)
     write_market(market, out_dir)
     echo(
-        f"wrote {len(market.investors)} investors, {len(market.packages)} packages, "
-        f"{len(market.events)} events to {out_dir}"
+        f"wrote {count(len(market.investors), 'investor')}, {count(len(market.packages), 'package')}, "
+        f"{count(len(market.events), 'event')} to {out_dir}"
     )
 
 
@@ -143,12 +192,19 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     live = len(model.package_index)
     with tqdm(total=len(investor_ids) + live, unit="list", disable=None, file=sys.stderr) as bar:
         push = batch_push(matcher, investor_ids, k, buyers_k, bar.update)
-    write_json_atomically(out_file, {"investors": push.investors, "packages": push.packages})
-    echo(
-        f"model {version.version}, rule set {rules_version}: ranked {len(push.investors)} investors "
-        f"({len(added)} new since training) and {len(push.packages)} live packages into {out_file}"
+    below_floor = [
+        {"package_id": s.package_id, "in_top": s.in_top, "reason": s.reason} for s in push.below_floor
+    ]
+    write_json_atomically(
+        out_file, {"investors": push.investors, "packages": push.packages, "below_floor": below_floor}
     )
-    echo(push.summary())
+    echo(
+        f"model {version.version}, rule set {rules_version}: "
+        f"ranked {count(len(push.investors), 'investor')} ({len(added)} new since training) "
+        f"and {count(len(push.packages), 'live package')} into {out_file}"
+    )
+    for line in push.lines():
+        echo(line)
 
 
 def write_json_atomically(path: Path, payload: dict) -> None:
@@ -172,7 +228,7 @@ def evaluate_command(market_dir: Path, out_file: Path | None, window_days: int, 
     frames = read_market(market_dir)
     truth = load_truth(market_dir / "truth")
     report = market_report(
-        frames.investors, frames.packages, frames.events, truth.affinity, truth.hesitant,
+        frames.investors, frames.packages, frames.events, MarketOracle(truth),
         window_days=window_days, log=lambda line: echo(line, err=True),
     )
     if movielens_dir is not None:

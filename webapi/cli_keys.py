@@ -50,6 +50,9 @@ def keys_list(as_json: bool) -> None:
     if as_json:
         echo(json.dumps([key.to_json() for key in keys], indent=2, ensure_ascii=False))
         return
+    if not keys:
+        echo("no API keys yet: `assetmatch keys create --role platform|operator|investor` makes one")
+        return
     for key in keys:
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         bound = f" investor={key.investor_id}" if key.investor_id else ""

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from data.attribution import attributed_events, served_lists, traffic_report
 from data.model_registry import ModelVersion, list_versions
+from data.wording import count
 from recommender.errors import ArtifactError
 from recommender.evaluation.holdout import DEFAULT_HOLDOUT_DAYS
 from recommender.promotion import DEFAULT_TOLERANCE, GATED_METRICS
@@ -115,9 +116,9 @@ def outcome_lines(version: ModelVersion, status: str) -> list[str]:
     lines = [f"model {version.version}: {version.note or status}"]
     if holdout:
         lines.append(
-            f"  holdout {holdout['cutoff']} .. {holdout['end']} ({holdout['window_days']:g} days): "
-            f"{holdout['investors']} investors acted, {holdout['packages_with_bidders']} of "
-            f"{holdout['packages']} live packages drew bids"
+            f"  holdout {holdout['cutoff']} .. {holdout['end']} ({_days(holdout['window_days'])}): "
+            f"{count(holdout['investors'], 'investor')} acted, {holdout['packages_with_bidders']} of "
+            f"{count(holdout['packages'], 'live package')} drew bids"
         )
         lines.extend(f"  holdout: {problem}" for problem in holdout.get("problems", []))
     lines.append(f"  candidate            {_scores(metrics.get('candidate'))}")
@@ -150,6 +151,9 @@ def models_list(as_json: bool) -> None:
         versions = list_versions(connection)
     if as_json:
         echo(json.dumps([v.to_json() for v in versions], indent=2))
+        return
+    if not versions:
+        echo("no model versions yet: `assetmatch train` builds the first one")
         return
     for v in versions:
         echo(
@@ -204,8 +208,8 @@ def models_compare(since: datetime | None, until: datetime | None, group_by: str
     for row in report:
         label = ", ".join(f"{key.replace('_', ' ')} {row[key]}" for key in by)
         echo(
-            f"{label}: {row['lists']} lists, {row['impressions']} impressions, {row['attributed_events']} "
-            f"attributed events; view rate {_rate(row['view_rate'])}, "
+            f"{label}: {count(row['lists'], 'list')}, {count(row['impressions'], 'impression')}, "
+            f"{count(row['attributed_events'], 'attributed event')}; view rate {_rate(row['view_rate'])}, "
             f"action rate {_rate(row['action_rate'])}, "
             f"lists acted on {_rate(row['list_action_rate'])}, MRR of acted items "
             f"{_number(row['mean_reciprocal_rank'])}, list MRR {_number(row['list_mrr'])}"
@@ -233,10 +237,14 @@ def models_replay(
         return
     for row in report:
         echo(
-            f"{row['version']}: {row['acted_items']} acted items in {row['lists']} lists "
+            f"{row['version']}: {count(row['acted_items'], 'acted item')} in {count(row['lists'], 'list')} "
             f"({row['lists_skipped']} it cannot score), MRR {_number(row['mean_reciprocal_rank'])} "
             f"(as served: {_number(row['served_mean_reciprocal_rank'])})"
         )
+
+
+def _days(days: float) -> str:
+    return f"{days:g} day{'' if days == 1 else 's'}"
 
 
 def _rate(value: float | None) -> str:

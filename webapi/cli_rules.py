@@ -26,7 +26,9 @@ from data.rule_store import (
     active_rule_set,
     get_rule_set,
 )
+from data.package_summaries import package_summaries
 from matching.preview import preview_rules
+from matching.rule_changes import RuleChanges, rule_changes
 from matching.rule_document import (
     DocumentFormat,
     RuleDocumentError,
@@ -152,20 +154,49 @@ def rules_validate(file: Path) -> None:
 @click.argument("file", type=RULE_FILE)
 @click.option("--why", "reason", required=True, help=WHY_HELP)
 @click.option("--author", default=None, help=AUTHOR_HELP)
+@click.option("--reset-omitted", is_flag=True,
+              help="Confirm that rules FILE leaves out go back to their defaults (refused without it).")
 @with_appcontext
-def rules_apply(file: Path, reason: str, author: str | None) -> None:
-    """Validate FILE and make it the active rule set (a new version); a bad file changes nothing."""
+def rules_apply(file: Path, reason: str, author: str | None, reset_omitted: bool) -> None:
+    """Validate FILE and make it the active rule set (a new version); a bad file changes nothing.
+
+    FILE is a full document: a rule it leaves out takes its default. When that would put back a
+    rule the active version sets, nothing is applied unless --reset-omitted confirms it.
+    """
     reason = _required_reason(reason)
-    rules = read_rule_file(file, refused="nothing was applied")
+    read_rule_file(file, refused="nothing was applied")
     with migrated_engine().begin() as connection:
-        _make_active(connection, rules, _author(author), reason, f"the rules in {file}")
+        current_version, current = active_rules(connection)
+        rules, changes = rule_changes(current, file.read_text(encoding="utf-8"))
+        if changes.reset and not reset_omitted:
+            _refuse_resets(file, current_version, changes)
+        _make_active(connection, rules, _author(author), reason, f"the rules in {file}", changes)
 
 
-def _make_active(connection: Connection, rules: RuleSet, author: str, reason: str, what: str) -> None:
+def _refuse_resets(file: Path, version: int, changes: RuleChanges) -> None:
+    echo(f"{file} against rule set version {version}: {changes.summary}", err=True)
+    echo(f"  reset to defaults (left out of {file.name}): {', '.join(changes.reset)}", err=True)
+    echo(
+        "nothing was applied: write those rules in the file to keep them (`assetmatch rules show` "
+        "prints the full document to edit), or pass --reset-omitted to reset them",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def _make_active(
+    connection: Connection,
+    rules: RuleSet,
+    author: str,
+    reason: str,
+    what: str,
+    changes: RuleChanges | None = None,
+) -> None:
     """Store ``rules`` as the new active version, unless they are the rules already in force."""
     current_version, current = active_rules(connection)
-    changes = changed_paths(current, rules)
-    if not changes:
+    if changes is None:
+        changes = RuleChanges(tuple(changed_paths(current, rules)), ())
+    if not changes.changed:
         echo(f"no change: {what} are those of version {current_version}, which stays active")
         return
     try:
@@ -173,7 +204,9 @@ def _make_active(connection: Connection, rules: RuleSet, author: str, reason: st
     except RuleSetAuditError as error:
         raise click.UsageError(str(error)) from error
     echo(f"rule set version {saved.version} is active (was {current_version}): {what}, by {saved.author}")
-    echo(f"changed: {_summary(changes)}")
+    echo(f"changed: {_summary(list(changes.changed))}")
+    if changes.reset:
+        echo(f"reset to defaults: {_summary(list(changes.reset))}")
 
 
 @rules_group.command("rollback")
@@ -234,7 +267,7 @@ def rules_preview(
     evaluation split's NDCG@10, precision, buyer recall@50, ineligible pairs, coverage and
     exposure floor under the raw model, the active rules and FILE's rules.
     """
-    candidate = read_rule_file(file)
+    read_rule_file(file)
     engine = migrated_engine()
     try:
         _, model = load_active_model(engine)
@@ -242,13 +275,25 @@ def rules_preview(
         raise click.ClickException(str(error)) from error
     with engine.connect() as connection:
         active_version, active = active_rules(connection)
+    candidate, changes = rule_changes(active, file.read_text(encoding="utf-8"))
     market = load_market(engine)
     now = as_of or utc_now()
     result = preview_rules(market, model, active, candidate, now, sample=sample, k=k, offline=offline)
     if as_json:
-        payload = {"active_rule_version": active_version, **result.to_json()}
+        payload = {
+            "active_rule_version": active_version,
+            "rule_changes": changes.to_json(),
+            **result.to_json(),
+        }
         echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    echo(f"{file} against rule set version {active_version}:")
-    for line in result.lines():
+    with engine.connect() as connection:
+        titles = {p: s.title for p, s in package_summaries(connection, result.package_ids()).items()}
+    echo(f"{file} against rule set version {active_version}: {changes.summary}")
+    if changes.changed:
+        echo(f"  changed: {', '.join(changes.changed)}")
+    if changes.reset:
+        echo(f"  reset to defaults (left out of {file.name}; applying needs --reset-omitted): "
+             f"{', '.join(changes.reset)}")
+    for line in result.lines(titles):
         echo(line)

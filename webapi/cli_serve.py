@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from webapi.cli_support import echo, migrated_engine
+from webapi.process_heartbeat import heartbeat_of
 
 
 @click.command("serve")
@@ -21,5 +22,11 @@ def serve_command(host: str, port: int) -> None:
     """
     migrated_engine()
     echo(f"serving the AssetMatch API on http://{host}:{port} (development server; Ctrl+C stops it)")
-    # Flask.run() does nothing under a Flask CLI group, so serve through Werkzeug directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    app = current_app._get_current_object()
+    heartbeat = heartbeat_of(app)
+    heartbeat.start()  # report what this process serves (the console lists every process)
+    try:
+        # Flask.run() does nothing under a Flask CLI group, so serve through Werkzeug directly.
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        heartbeat.stop()

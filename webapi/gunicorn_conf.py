@@ -48,12 +48,14 @@ def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
 
 
 def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
-    """Write the worker's buffered served lists before it goes."""
+    """Write the worker's buffered served lists before it goes, and remove its serving-process row."""
     from webapi.api.context import SERVED_LISTS_EXTENSION
+    from webapi.process_heartbeat import HEARTBEAT_EXTENSION
 
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):
         app.extensions[SERVED_LISTS_EXTENSION].flush()
+        app.extensions[HEARTBEAT_EXTENSION].stop()
 
 
 def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]

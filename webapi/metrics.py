@@ -58,6 +58,12 @@ MODEL_SWAPS = Counter(
     "Model hot swaps attempted by serving processes, by outcome.",
     ["outcome"],
 )
+EMPTY_LISTS = Counter(
+    "assetmatch_empty_lists_total",
+    "Recommendation lists served empty although live listings were otherwise eligible, "
+    "by the rule that emptied them (cross_border: eligibility.cross_border_only).",
+    ["rule"],
+)
 
 _served_versions: set[str] = set()
 
@@ -79,6 +85,11 @@ def events_ingested(accepted: int, duplicates: int) -> None:
         EVENTS.labels(outcome="accepted").inc(accepted)
     if duplicates:
         EVENTS.labels(outcome="duplicate").inc(duplicates)
+
+
+def empty_list(rule: str) -> None:
+    """Count a list that one rule left empty (an investor silently shown nothing)."""
+    EMPTY_LISTS.labels(rule=rule).inc()
 
 
 def model_swap(outcome: str) -> None:

@@ -20,7 +20,10 @@ default) and on the request that comes due, one poll reads:
 
 A write made through this process (an upsert, a dismiss or win, a rule change, an activation)
 forces a poll (or the swap) before its response, so its own next request already sees it; other
-processes see it within ``poll_seconds``.
+processes see it within ``poll_seconds``. One case cannot wait for the poll: a list asked for an
+investor or listing this process does not know yet, which another process may have just created.
+Such a miss looks the id up in the store and, if it is there, polls at once
+(:meth:`ServingState.catch_up`), so a ``PUT`` answered by one worker is never a 404 on the next.
 """
 
 from __future__ import annotations
@@ -48,10 +51,11 @@ from data.market_journal import (
     read_investors,
     read_packages,
     start_cursor,
+    stored_ids,
 )
 from data.model_registry import ModelVersion, active_version
 from data.rule_store import active_rule_set
-from data.schema import events_table, market_changes_table
+from data.schema import events_table, investors_table, market_changes_table, packages_table
 from matching.matcher import Matcher
 from matching.rule_set import RuleSet
 from matching.rule_versions import DEFAULTS_VERSION, active_rules, rules_of
@@ -129,6 +133,11 @@ class ServingState:
         """The snapshot as it is now, without polling (None before a model is loaded)."""
         return self._snapshot
 
+    @property
+    def load_problem(self) -> str | None:
+        """Why the last model load failed, until a model loads (None when none failed)."""
+        return self._load_problem
+
     @contextmanager
     def serving(self) -> Iterator[Snapshot]:
         """Poll if due, then hold the matcher for one request; 503 problems when there is no model."""
@@ -147,6 +156,19 @@ class ServingState:
             yield snapshot
 
     # ------------------------------------------------------------------ polling
+    def catch_up(self, kind: str, entity_id: str) -> bool:
+        """After a read miss: poll now if the store holds ``entity_id`` (an investor or package).
+
+        Returns whether it is stored, i.e. whether asking again may now succeed. An id that is
+        not stored costs one indexed lookup and no poll, so unknown ids cannot force polls.
+        """
+        column = investors_table.c.investor_id if kind == INVESTOR else packages_table.c.package_id
+        with self._engine.connect() as connection:
+            if not stored_ids(connection, column, [entity_id]):
+                return False
+        self.refresh(force=True)
+        return True
+
     def refresh(self, force: bool = False) -> None:
         """Poll the store when due (or now, with ``force``, waiting for a poll in progress)."""
         if not force and time.monotonic() < self._next_poll:

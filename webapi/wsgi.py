@@ -7,5 +7,7 @@ Configuration comes from ``ASSETMATCH_*`` environment variables (``ASSETMATCH_DA
 from __future__ import annotations
 
 from webapi.app import create_app
+from webapi.process_heartbeat import start_heartbeat
 
 app = create_app()
+start_heartbeat(app)  # report what this process serves (the console lists every process)

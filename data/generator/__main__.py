@@ -1,4 +1,4 @@
-"""Command line: ``python -m data.generator --out DIR --investors N --packages M --seed S``."""
+"""Command line: ``python -m data.generator --out DIR --investors N --packages M --seed S [--scenario NAME]``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .clock import DEFAULT_END
 from .market import generate_market
+from .scenarios import SCENARIOS
 from .writer import write_market
 
 
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--investors", type=int, default=400)
     parser.add_argument("--packages", type=int, default=1_500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scenario", choices=list(SCENARIOS), default="default", help="kind of market to simulate")
     parser.add_argument(
         "--end",
         type=datetime.fromisoformat,
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    market = generate_market(args.investors, args.packages, args.seed, args.end)
+    market = generate_market(args.investors, args.packages, args.seed, args.end, args.scenario)
     write_market(market, args.out)
     print(
         f"wrote {len(market.investors):,} investors, {len(market.packages):,} packages and "

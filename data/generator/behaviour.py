@@ -33,6 +33,8 @@ DISMISS_RATE = 0.07
 EXTRA_VIEWS = (0.15, 1.5)  # mean revisits (casual viewer, engaged viewer)
 DWELL_MEDIAN_SECONDS = 40.0
 PACKAGES_PER_CHUNK = 10_000
+# Chance that a circle member shown a package passes it on to each circle-mate (word of mouth).
+CIRCLE_TIP_RATE = 0.5
 
 
 @dataclass
@@ -178,8 +180,13 @@ def simulate_chunk(
     rows: np.ndarray,
     region: np.ndarray,
     end_s: int,
+    registered_s: np.ndarray | None = None,
 ) -> EventArrays:
-    """The event log of packages ``rows`` (contiguous package rows listed before ``end_s``)."""
+    """The event log of packages ``rows`` (contiguous package rows listed before ``end_s``).
+
+    ``registered_s`` (sign-up second of each investor) is needed only when the truth has
+    co-bidding circles, whose members pass packages on to each other.
+    """
     local, inv = draw_audience(
         rng,
         index,
@@ -190,6 +197,8 @@ def simulate_chunk(
         feats.licence_required[rows],
         feats.cross_border[rows],
     )
+    if truth.circle_of is not None and registered_s is not None:
+        local, inv = _circle_tips(rng, truth.circle_of, registered_s, listings.listed_s[rows], local, inv)
     pkg = rows[local]
     logit = propensity.interest_logit(truth, inv, feats, pkg)
     funnel = _draw_funnel(
@@ -227,6 +236,36 @@ def simulate_chunk(
     return EventArrays.concat([log, _wins(log, listings, end_s)])
 
 
+def _circle_tips(
+    rng: np.random.Generator,
+    circle_of: np.ndarray,
+    registered_s: np.ndarray,
+    listed_s: np.ndarray,
+    local: np.ndarray,
+    inv: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The audience plus circle-mates tipped off by a member who was shown the package.
+
+    Circles are what make co-bidding visible in the log: their members see the same packages
+    (not only like them), so who acted together predicts who will act together again.
+    """
+    in_circle = np.flatnonzero(circle_of[inv] >= 0)
+    if in_circle.size == 0:
+        return local, inv
+    order = np.argsort(circle_of, kind="stable")
+    sorted_circles = circle_of[order]
+    circle = circle_of[inv[in_circle]]
+    start = np.searchsorted(sorted_circles, circle, side="left")
+    size = np.searchsorted(sorted_circles, circle, side="right") - start
+    source = np.repeat(in_circle, size)
+    mate = order[np.repeat(start, size) + (np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size))]
+    tipped = (rng.random(len(mate)) < CIRCLE_TIP_RATE) & (registered_s[mate] <= listed_s[local[source]])
+    all_local = np.concatenate([local, local[source[tipped]]]).astype(np.int64)
+    all_inv = np.concatenate([inv, mate[tipped]]).astype(np.int64)
+    key = np.unique(all_local * len(circle_of) + all_inv)
+    return key // len(circle_of), key % len(circle_of)
+
+
 def _wins(log: EventArrays, listings: Listings, end_s: int) -> EventArrays:
     """At most one win per closed package: its highest bid (earliest on a tie), at closing time."""
     bids = np.flatnonzero(log.event_type == BID)
@@ -257,12 +296,14 @@ def simulate_events(
     index: AudienceIndex,
     region: np.ndarray,
     end_s: int,
+    registered_s: np.ndarray | None = None,
 ) -> EventArrays:
     """The whole market's event log, package chunk by package chunk, sorted by time."""
     live = np.flatnonzero(listings.listed_s < end_s)
     parts = [
         simulate_chunk(
-            rng, truth, feats, listings, index, live[start : start + PACKAGES_PER_CHUNK], region, end_s
+            rng, truth, feats, listings, index, live[start : start + PACKAGES_PER_CHUNK], region, end_s,
+            registered_s,
         )
         for start in range(0, len(live), PACKAGES_PER_CHUNK)
     ]

@@ -214,8 +214,12 @@ def _amounts(
     province: np.ndarray,
     collateral: np.ndarray,
     litigation: np.ndarray,
+    regional_recovery: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Principal, claim total, appraisal (NaN when absent) and reserve price of each package."""
+    """Principal, claim total, appraisal (NaN when absent) and reserve price of each package.
+
+    ``regional_recovery`` scales each region's distance from the mean recovery rate and time.
+    """
     n = len(asset_type)
     name = np.asarray(ASSET_TYPES)[asset_type]
     cls = np.array([ASSET_CLASS_OF_TYPE[t] for t in ASSET_TYPES])[asset_type]
@@ -250,7 +254,7 @@ def _amounts(
     )
     appraised = np.where(has_appraisal, appraisal, np.nan)
 
-    rate, months = recovery_by_province()
+    rate, months = scaled_recovery(regional_recovery)
     ratio = (
         rate[province]
         * np.array([RECOVERY_FACTOR[t] for t in ASSET_TYPES])[asset_type]
@@ -262,6 +266,14 @@ def _amounts(
     reserve = np.round(claim * np.clip(ratio, 0.02, 0.95) / 100) * 100
     reserve = np.maximum(reserve, 1_000.0)
     return principal, claim, appraised, reserve
+
+
+def scaled_recovery(strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Recovery rate and months per province, each region's gap from the mean scaled by ``strength``."""
+    rate, months = recovery_by_province()
+    if strength == 1.0:
+        return rate, months
+    return rate.mean() + strength * (rate - rate.mean()), months.mean() + strength * (months - months.mean())
 
 
 def _timing(rng: np.random.Generator, n: int, end_s: int) -> tuple[np.ndarray, np.ndarray]:
@@ -277,8 +289,11 @@ def _timing(rng: np.random.Generator, n: int, end_s: int) -> tuple[np.ndarray, n
     return listed.astype(np.int64), closes.astype(np.int64)
 
 
-def draw_listings(rng: np.random.Generator, n: int, end_s: int) -> Listings:
-    """``n`` packages listed over the two years before ``end_s``, sorted by listing time."""
+def draw_listings(rng: np.random.Generator, n: int, end_s: int, regional_recovery: float = 1.0) -> Listings:
+    """``n`` packages listed over the two years before ``end_s``, sorted by listing time.
+
+    ``regional_recovery`` scales the regional recovery differences that drive reserve prices.
+    """
     asset_type = _asset_types(rng, n)
     seller = _pick_rows(rng, _per_type_table(SELLER_SHARE, ())[asset_type])
     province = rng.choice(len(province_weights()), size=n, p=province_weights())
@@ -299,7 +314,7 @@ def draw_listings(rng: np.random.Generator, n: int, end_s: int) -> Listings:
     lit_probs = np.where(court[:, None], np.asarray(COURT_LITIGATION)[None, :], lit_probs)
     litigation = _pick_rows(rng, lit_probs)
     principal, claim, appraised, reserve = _amounts(
-        rng, asset_type, loan_count, province, collateral, litigation
+        rng, asset_type, loan_count, province, collateral, litigation, regional_recovery
     )
     dd = _dd_completeness(rng, seller)
     listed, closes = _timing(rng, n, end_s)

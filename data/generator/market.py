@@ -27,17 +27,20 @@ from data.contract import (
 
 from .audience import build_audience_index
 from .behaviour import WIN, EventArrays, simulate_events
+from .circles import Circles, draw_circles
 from .clock import DEFAULT_END, as_datetimes, local_naive, to_seconds
 from .geography import city_names, region_index_of_province
 from .listings import CLOSED, Listings, draw_listings
 from .population import Population, draw_population, investors_frame
 from .propensity import PackageFeatures
+from .scenarios import DEFAULT, Scenario, UnknownScenarioError, get_scenario
 from .tastes import HiddenTastes, draw_tastes
 from .text import listing_texts
 from .truth import MarketTruth
 
-# Named random streams, spawned from the seed in this order.
-_STREAMS = ("population", "tastes", "profile", "listings", "text", "personal_data", "behaviour")
+# Named random streams, spawned from the seed in this order (a stream added at the end leaves
+# the earlier ones, and so the default market, unchanged).
+_STREAMS = ("population", "tastes", "profile", "listings", "text", "personal_data", "behaviour", "circles")
 
 
 class GeneratorConfigError(ValueError):
@@ -60,14 +63,25 @@ class GeneratedMarket:
 
 
 def generate_market(
-    n_investors: int, n_packages: int, seed: int, end: datetime | None = None
+    n_investors: int,
+    n_packages: int,
+    seed: int,
+    end: datetime | None = None,
+    scenario: Scenario | str = DEFAULT,
 ) -> GeneratedMarket:
     """Generate a market of ``n_investors`` and ``n_packages`` whose history ends at ``end``.
 
     ``end`` (default ``DEFAULT_END``, a fixed date, so output stays reproducible) is "now" for
     the market: listings span the two years before it, packages closing after it are live
-    (``active``/``upcoming``) and no event happens after it. Same arguments, same market.
+    (``active``/``upcoming``) and no event happens after it. ``scenario`` (a ``Scenario`` or a
+    preset name from ``SCENARIOS``) decides what kind of platform is simulated; the default is
+    today's market. Same arguments, same market.
     """
+    if isinstance(scenario, str):
+        try:
+            scenario = get_scenario(scenario)
+        except UnknownScenarioError as error:
+            raise GeneratorConfigError(str(error)) from None
     if n_investors < 1 or n_packages < 1:
         raise GeneratorConfigError(
             f"need at least one investor and one package, got {n_investors}, {n_packages}"
@@ -80,21 +94,28 @@ def generate_market(
     rngs = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, streams, strict=True)}
 
     population = draw_population(rngs["population"], n_investors, end_s)
-    tastes = draw_tastes(rngs["tastes"], population.investor_type, population.province, population.capital)
-    investors = investors_frame(rngs["profile"], population, tastes)
+    tastes = draw_tastes(
+        rngs["tastes"], population.investor_type, population.province, population.capital, scenario
+    )
+    investors = investors_frame(rngs["profile"], population, tastes, scenario)
 
-    listings = draw_listings(rngs["listings"], n_packages, end_s)
+    listings = draw_listings(rngs["listings"], n_packages, end_s, scenario.regional_recovery)
     titles, descriptions = listing_texts(rngs["text"], rngs["personal_data"], listings)
     package_ids = np.array([f"PKG{j:0{max(7, len(str(n_packages)))}d}" for j in range(1, n_packages + 1)])
-    truth = _truth(seed, end_moment, population, tastes, package_ids, listings)
+    circles = draw_circles(rngs["circles"], n_investors, n_packages, scenario)
+    truth = _truth(seed, end_moment, population, tastes, package_ids, listings, scenario, circles)
     packages = packages_frame(package_ids, listings, titles, descriptions)
 
-    feats = PackageFeatures.from_frame(packages, listings.sector)
+    feats = PackageFeatures.from_frame(
+        packages, listings.sector, None if circles is None else circles.package_latent
+    )
     region = region_index_of_province()
     index = build_audience_index(
         population.investor_type, region[population.province], population.registered_s, tastes.activity
     )
-    log = simulate_events(rngs["behaviour"], truth, feats, listings, index, region[listings.province], end_s)
+    log = simulate_events(
+        rngs["behaviour"], truth, feats, listings, index, region[listings.province], end_s, population.registered_s
+    )
 
     sold = np.zeros(n_packages, dtype=bool)
     sold[log.package[log.event_type == WIN]] = True
@@ -115,6 +136,8 @@ def _truth(
     tastes: HiddenTastes,
     package_ids: np.ndarray,
     listings: Listings,
+    scenario: Scenario,
+    circles: Circles | None,
 ) -> MarketTruth:
     """Collect the hidden state into a ``MarketTruth`` (arrays typed as they are saved)."""
     return MarketTruth(
@@ -143,6 +166,11 @@ def _truth(
         group_sector_weight=tastes.group_sector_weight,
         package_ids=package_ids,
         package_sector=listings.sector.astype(np.int8),
+        circle_of=None if circles is None else circles.circle_of,
+        circle_taste=None if circles is None else circles.circle_taste,
+        package_latent=None if circles is None else circles.package_latent,
+        scenario=scenario.name,
+        scenario_knobs=None if scenario == DEFAULT else scenario.knobs(),
     )
 
 

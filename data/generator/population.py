@@ -24,6 +24,7 @@ from data.contract import (
 from .clock import DAY, as_datetimes
 from .geography import province_weights
 from .names import investor_names
+from .scenarios import DEFAULT, Scenario
 from .tastes import CAPITAL_LOG10_MEDIAN, HiddenTastes
 
 # Share of each investor type (INVESTOR_TYPES order).
@@ -169,34 +170,49 @@ def _two_significant(values: np.ndarray) -> np.ndarray:
     return np.round(values / 10.0**exponent) * 10.0**exponent
 
 
-def _stated_tickets(rng: np.random.Generator, tastes: HiddenTastes) -> tuple[np.ndarray, np.ndarray]:
+def _stated_tickets(
+    rng: np.random.Generator, tastes: HiddenTastes, share: float = 1.0, error: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Stated min/max ticket around the hidden range: often blank, sometimes a decade off."""
     n = len(tastes.ticket_centre)
-    shift = np.where(rng.random(n) < 0.08, rng.choice([-1.0, 1.0], n), 0.0)
+    shift = np.where(rng.random(n) < _chance(0.08, error), rng.choice([-1.0, 1.0], n), 0.0)
     low = _two_significant(
         10.0 ** (tastes.ticket_centre - tastes.ticket_width + shift + rng.normal(0, 0.1, n))
     )
     high = _two_significant(
         10.0 ** (tastes.ticket_centre + tastes.ticket_width + shift + rng.normal(0, 0.1, n))
     )
-    low = np.where(rng.random(n) < 0.55, low, np.nan)
-    high = np.where(rng.random(n) < 0.6, high, np.nan)
+    low = np.where(rng.random(n) < _chance(0.55, share), low, np.nan)
+    high = np.where(rng.random(n) < _chance(0.6, share), high, np.nan)
     low = np.where(low > high, np.nan, low)
     return low, high
 
 
-def _stated_risk(rng: np.random.Generator, tastes: HiddenTastes) -> list[float | str]:
+def _stated_risk(
+    rng: np.random.Generator, tastes: HiddenTastes, share: float = 1.0, error: float = 1.0
+) -> list[float | str]:
     """Stated risk appetite from the hidden risk tolerance: a quarter blank, a tenth random."""
     n = len(tastes.risk_tolerance)
     true_level = np.digitize(tastes.risk_tolerance, [-0.4, 0.7])
-    level = np.where(rng.random(n) < 0.1, rng.integers(0, len(RISK_APPETITES), n), true_level)
-    stated = rng.random(n) < 0.75
+    level = np.where(rng.random(n) < _chance(0.1, error), rng.integers(0, len(RISK_APPETITES), n), true_level)
+    stated = rng.random(n) < _chance(0.75, share)
     return [RISK_APPETITES[lv] if s else np.nan for lv, s in zip(level, stated, strict=True)]
 
 
-def investors_frame(rng: np.random.Generator, population: Population, tastes: HiddenTastes) -> pd.DataFrame:
-    """The investors table in contract column order (missing optional values are NaN)."""
-    min_ticket, max_ticket = _stated_tickets(rng, tastes)
+def _chance(probability: float, scale: float) -> float:
+    """A probability scaled by a scenario knob, kept within [0, 1] (unchanged at scale 1)."""
+    return probability if scale == 1.0 else min(1.0, probability * scale)
+
+
+def investors_frame(
+    rng: np.random.Generator, population: Population, tastes: HiddenTastes, scenario: Scenario = DEFAULT
+) -> pd.DataFrame:
+    """The investors table in contract column order (missing optional values are NaN).
+
+    The scenario scales how often each preference is stated and how often it is wrong.
+    """
+    share, error = scenario.stated_share, scenario.stated_error
+    min_ticket, max_ticket = _stated_tickets(rng, tastes, share, error)
     frame = pd.DataFrame(
         {
             "investor_id": population.investor_ids.astype(object),
@@ -208,12 +224,12 @@ def investors_frame(rng: np.random.Generator, population: Population, tastes: Hi
             "min_ticket_cny": min_ticket,
             "max_ticket_cny": max_ticket,
             "preferred_asset_types": _top_k_lists(
-                rng, tastes.type_weight, ASSET_TYPES, 0.6, (1, 1, 2, 2, 3), 0.2, 6
+                rng, tastes.type_weight, ASSET_TYPES, _chance(0.6, share), (1, 1, 2, 2, 3), _chance(0.2, error), 6
             ),
             "preferred_provinces": _top_k_lists(
-                rng, tastes.province_weight, PROVINCES, 0.5, (1, 1, 2, 3, 4), 0.15, 8
+                rng, tastes.province_weight, PROVINCES, _chance(0.5, share), (1, 1, 2, 3, 4), _chance(0.15, error), 8
             ),
-            "risk_appetite": _stated_risk(rng, tastes),
+            "risk_appetite": _stated_risk(rng, tastes, share, error),
             "licensed_amc": population.licensed_amc,
         }
     )

@@ -9,6 +9,7 @@ The interest logit of investor i in package j is
     type_weight[i, asset_type_j] + province_weight[i, province_j] + sector_weight[i, sector_j]
     - 0.5 * ((log10 reserve_j - ticket_centre_i) / ticket_width_i) ** 2
     + risk_tolerance_i * (2 * risk_j - 1) + price_sensitivity_i * discount_gap_j
+    + circle_taste[circle_i] . circle_latent_j      (members of a co-bidding circle only)
 
 P(view | impression) = sigmoid(logit + VIEW_OFFSET + HESITANT_VIEW_BOOST * hesitant_i) and
 P(bid | view) = sigmoid(logit + BID_OFFSET + bid_bias_i) * gate, where the gate is zero for
@@ -21,7 +22,7 @@ The affinity (true propensity to bid on a package once shown it) is the product 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,9 +38,6 @@ from data.contract import (
     LITIGATION_STATUSES,
     PROVINCES,
 )
-
-if TYPE_CHECKING:
-    from .truth import MarketTruth
 
 VIEW_OFFSET = -2.0
 BID_OFFSET = -5.5
@@ -65,6 +63,30 @@ APPRAISAL_REFERENCED_CLASSES: frozenset[str] = frozenset({"real_estate", "other"
 _FOREIGN = INVESTOR_TYPES.index("foreign_institution")
 
 
+class InvestorTruth(Protocol):
+    """The hidden investor arrays the propensity model reads (``MarketTruth`` has them all).
+
+    Declared here rather than importing ``MarketTruth``, so that the truth (which computes
+    affinities with this module) and the model do not import each other.
+    """
+
+    investor_type: np.ndarray
+    capital_cny: np.ndarray
+    licensed_amc: np.ndarray
+    hesitant_mask: np.ndarray
+    dd_threshold: np.ndarray
+    ticket_centre: np.ndarray
+    ticket_width: np.ndarray
+    risk_tolerance: np.ndarray
+    price_sensitivity: np.ndarray
+    bid_bias: np.ndarray
+    type_weight: np.ndarray
+    province_weight: np.ndarray
+    sector_weight: np.ndarray
+    circle_of: np.ndarray | None
+    circle_taste: np.ndarray | None
+
+
 class PackageDataError(ValueError):
     """A package frame lacks a column or holds a value the propensity model cannot read."""
 
@@ -85,10 +107,14 @@ class PackageFeatures:
     appraisal_missing: np.ndarray
     licence_required: np.ndarray
     cross_border: np.ndarray
+    # Hidden co-bidding latent per package (``circles``); None in a market without circles.
+    circle_latent: np.ndarray | None = None
 
     @classmethod
-    def from_frame(cls, packages: pd.DataFrame, sector: np.ndarray) -> PackageFeatures:
-        """Features of contract-shaped package rows, with their hidden sectors aligned.
+    def from_frame(
+        cls, packages: pd.DataFrame, sector: np.ndarray, circle_latent: np.ndarray | None = None
+    ) -> PackageFeatures:
+        """Features of contract-shaped package rows, with their hidden sectors (and latents) aligned.
 
         Accepts the generator's frame or one read back from CSV (strings for enums, numbers or
         numeric strings for amounts, ``true``/``false`` or bools for flags).
@@ -134,13 +160,14 @@ class PackageFeatures:
             appraisal_missing=needs_appraisal & np.isnan(appraised),
             licence_required=licence_required,
             cross_border=_flags(packages, "cross_border_eligible"),
+            circle_latent=circle_latent,
         )
 
 
-def interest_logit(truth: MarketTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray) -> np.ndarray:
+def interest_logit(truth: InvestorTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray) -> np.ndarray:
     """How much investor ``inv`` likes package ``pkg`` (broadcastable index arrays), as a logit."""
     z = (f.log_reserve[pkg] - truth.ticket_centre[inv]) / truth.ticket_width[inv]
-    return (
+    logit = (
         truth.type_weight[inv, f.asset_type[pkg]]
         + truth.province_weight[inv, f.province[pkg]]
         + truth.sector_weight[inv, f.sector[pkg]]
@@ -148,14 +175,27 @@ def interest_logit(truth: MarketTruth, inv: np.ndarray, f: PackageFeatures, pkg:
         + truth.risk_tolerance[inv] * (2.0 * f.risk[pkg] - 1.0)
         + truth.price_sensitivity[inv] * f.discount_gap[pkg]
     )
+    if truth.circle_of is None or truth.circle_taste is None or f.circle_latent is None:
+        return logit
+    return logit + circle_boost(truth.circle_of, truth.circle_taste, f.circle_latent, inv, pkg)
 
 
-def view_probability(truth: MarketTruth, inv: np.ndarray, logit: np.ndarray) -> np.ndarray:
+def circle_boost(
+    circle_of: np.ndarray, circle_taste: np.ndarray, package_latent: np.ndarray, inv: np.ndarray, pkg: np.ndarray
+) -> np.ndarray:
+    """The co-bidding circle's shared logit boost for each pair (zero outside any circle)."""
+    circle = circle_of[inv]
+    taste = circle_taste[np.maximum(circle, 0)]
+    boost = np.einsum("...d,...d->...", taste, package_latent[pkg])
+    return np.where(circle >= 0, boost, 0.0)
+
+
+def view_probability(truth: InvestorTruth, inv: np.ndarray, logit: np.ndarray) -> np.ndarray:
     """P(view | impression): hesitant investors look at more of what they are shown."""
     return expit(logit + VIEW_OFFSET + HESITANT_VIEW_BOOST * truth.hesitant_mask[inv])
 
 
-def bid_gate(truth: MarketTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray) -> np.ndarray:
+def bid_gate(truth: InvestorTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray) -> np.ndarray:
     """Multiplier in [0, 1] on the bid probability: market rules, capacity and due diligence."""
     allowed = ~(f.licence_required[pkg] & ~truth.licensed_amc[inv])
     allowed = allowed & (f.reserve[pkg] <= truth.capital_cny[inv])
@@ -169,13 +209,13 @@ def bid_gate(truth: MarketTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.nd
 
 
 def bid_probability_given_view(
-    truth: MarketTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray, logit: np.ndarray
+    truth: InvestorTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray, logit: np.ndarray
 ) -> np.ndarray:
     """P(bid | view) for each pair."""
     return expit(logit + BID_OFFSET + truth.bid_bias[inv]) * bid_gate(truth, inv, f, pkg)
 
 
-def bid_propensity(truth: MarketTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray) -> np.ndarray:
+def bid_propensity(truth: InvestorTruth, inv: np.ndarray, f: PackageFeatures, pkg: np.ndarray) -> np.ndarray:
     """P(bid | impression): the true affinity an oracle ranking is computed from."""
     logit = interest_logit(truth, inv, f, pkg)
     return view_probability(truth, inv, logit) * bid_probability_given_view(truth, inv, f, pkg, logit)

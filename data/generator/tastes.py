@@ -14,6 +14,7 @@ import numpy as np
 from data.contract import ASSET_TYPES, PROVINCES, REGIONS
 
 from .geography import province_weights, region_index_of_province
+from .scenarios import DEFAULT, Scenario
 from .sectors import SECTORS
 
 # Per investor type, in INVESTOR_TYPES order.
@@ -43,7 +44,7 @@ ACTIVITY_MEAN = np.array([5.0, 3.0, 1.5, 2.0, 1.2, 1.5, 0.5])
 # log10 of the capital of a type's median investor (kept in step with ``population``).
 CAPITAL_LOG10_MEDIAN = np.array([10.7, 9.7, 10.3, 8.7, 8.5, 9.3, 6.3])
 
-HESITANT_SHARE = 0.17
+HESITANT_SHARE = DEFAULT.hesitant_share
 DORMANT_SHARE = 0.2
 MIN_GROUPS, MAX_GROUPS = 20, 60
 
@@ -118,10 +119,30 @@ def _assign_groups(rng: np.random.Generator, home_region: np.ndarray, group_regi
     return np.minimum((cdf <= u).sum(axis=1), len(group_region) - 1)
 
 
+def _activity(rng: np.random.Generator, investor_type: np.ndarray, skew: float) -> np.ndarray:
+    """Relative platform activity: lognormal around the type's mean, raised to ``skew``.
+
+    Above 1 the spread widens on both ends: active institutions grow far more active while most
+    individuals become near one-off visitors (``skew`` 1 is today's market, drawn as before).
+    """
+    n = len(investor_type)
+    if skew == 1.0:
+        return ACTIVITY_MEAN[investor_type] * np.minimum(rng.lognormal(0.0, 1.4, n), 25.0)
+    return ACTIVITY_MEAN[investor_type] ** skew * np.minimum(rng.lognormal(0.0, 1.4 * skew, n), 25.0**skew)
+
+
 def draw_tastes(
-    rng: np.random.Generator, investor_type: np.ndarray, province: np.ndarray, capital: np.ndarray
+    rng: np.random.Generator,
+    investor_type: np.ndarray,
+    province: np.ndarray,
+    capital: np.ndarray,
+    scenario: Scenario = DEFAULT,
 ) -> HiddenTastes:
-    """Hidden tastes of investors of the given types, home provinces and capitals."""
+    """Hidden tastes of investors of the given types, home provinces and capitals.
+
+    The scenario sets the hesitant share and scales price sensitivity, ticket width and the
+    skew of activity; every knob at its default leaves the draws exactly as they were.
+    """
     n = len(investor_type)
     n_groups = n_taste_groups(n)
     groups = _group_tastes(rng, n_groups)
@@ -155,12 +176,16 @@ def draw_tastes(
     )
     centre = np.minimum(centre, log_capital - 0.15)
     width = rng.uniform(0.45, 0.8, n)
+    if scenario.ticket_dispersion != 1.0:
+        width = width * scenario.ticket_dispersion
     risk = RISK_MEAN[t] + blend * groups["risk"][group] + rng.normal(0.0, 0.6, n)
     price = PRICE_MEAN[t] * np.exp(groups["price"][group] + rng.normal(0.0, 0.3, n))
+    if scenario.price_sensitivity != 1.0:
+        price = price * scenario.price_sensitivity
     bid_bias = BID_BIAS_MEAN[t] + rng.normal(0.0, 0.5, n)
-    hesitant = rng.random(n) < HESITANT_SHARE
+    hesitant = rng.random(n) < scenario.hesitant_share
     dd_threshold = rng.uniform(0.7, 0.88, n)
-    activity = ACTIVITY_MEAN[t] * np.minimum(rng.lognormal(0.0, 1.4, n), 25.0)
+    activity = _activity(rng, t, scenario.activity_skew)
     activity = np.where(rng.random(n) < DORMANT_SHARE, activity * 0.03, activity)
 
     return HiddenTastes(

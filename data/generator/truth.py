@@ -1,8 +1,9 @@
 """The hidden truth of a generated market: who wants what, and how to read it back.
 
 Everything the simulator knew but the CSV files do not show (taste groups, hesitancy, the
-taste weights, each package's sector) is kept in a ``MarketTruth``. Evaluations load it to
-build oracle rankings (``affinity``) and to slice results by hidden segment.
+taste weights, each package's sector, co-bidding circles) is kept in a ``MarketTruth``.
+Evaluations load it to draw full-exposure labels and oracle rankings (``outcomes.MarketOracle``)
+and to slice results by hidden segment.
 
 On disk (``truth/`` beside the market files):
 
@@ -86,6 +87,13 @@ class MarketTruth:
     group_sector_weight: np.ndarray
     package_ids: np.ndarray
     package_sector: np.ndarray
+    # Co-bidding circles (``circles``): None in a market without them (the default scenario).
+    circle_of: np.ndarray | None = None
+    circle_taste: np.ndarray | None = None
+    package_latent: np.ndarray | None = None
+    # The scenario the market was simulated under, and its knobs (``scenarios.Scenario``).
+    scenario: str = "default"
+    scenario_knobs: dict[str, float] | None = None
 
     @cached_property
     def hesitant(self) -> frozenset[str]:
@@ -115,16 +123,19 @@ class MarketTruth:
         return _lookup(self._package_positions, package_ids, "package")
 
     def features(self, packages: pd.DataFrame) -> PackageFeatures:
-        """Propensity-model features of contract-shaped package rows (hidden sector included)."""
-        sector = self.package_sector[self.package_index(packages["package_id"].astype(str).tolist())]
-        return PackageFeatures.from_frame(packages, sector)
+        """Propensity-model features of contract-shaped package rows (hidden sector and latent included)."""
+        rows = self.package_index(packages["package_id"].astype(str).tolist())
+        latent = None if self.package_latent is None else self.package_latent[rows]
+        return PackageFeatures.from_frame(packages, self.package_sector[rows], latent)
 
     def affinity(self, investor_ids: Sequence[str], packages: pd.DataFrame) -> np.ndarray:
         """True propensity of each investor to bid on each package once shown it.
 
         Returns a float64 array [len(investor_ids), len(packages)] in [0, 1]; zero where a market
         rule, the investor's capital or (for foreign institutions) cross-border eligibility rules
-        the package out. It is the exact function the simulator drew bids from.
+        the package out. It is the exact function the simulator drew bids from once an investor
+        was shown a package; it knows nothing of how often an investor looks, so it is not the
+        evaluations' oracle (``outcomes.MarketOracle`` is).
         """
         inv = self.investor_index(investor_ids)
         feats = self.features(packages)
@@ -156,8 +167,13 @@ def _lookup(index: pd.Index, ids: Sequence[str], kind: str) -> np.ndarray:
     return positions.astype(np.int64)
 
 
+# Arrays saved only when the market has them, so a default market's files stay as they were.
+_OPTIONAL_ARRAYS = ("circle_of", "circle_taste", "package_latent")
+_SCALARS = ("seed", "end", "scenario", "scenario_knobs")
+
+
 def _array_fields() -> list[str]:
-    return [f.name for f in fields(MarketTruth) if f.name not in ("seed", "end")]
+    return [f.name for f in fields(MarketTruth) if f.name not in _SCALARS and f.name not in _OPTIONAL_ARRAYS]
 
 
 def model_constants() -> dict[str, float]:
@@ -188,8 +204,9 @@ def save_truth(truth: MarketTruth, directory: Path) -> None:
     """Write the hidden truth into ``directory`` (created if needed), byte-identically per seed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    present = [name for name in _OPTIONAL_ARRAYS if getattr(truth, name) is not None]
     with zipfile.ZipFile(directory / TRUTH_ARRAYS, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name in _array_fields():
+        for name in _array_fields() + present:
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.ascontiguousarray(getattr(truth, name)), allow_pickle=False)
             archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE), buffer.getvalue())
@@ -203,6 +220,8 @@ def save_truth(truth: MarketTruth, directory: Path) -> None:
         "vocabularies": vocabularies(),
         "model": model_constants(),
     }
+    if truth.scenario != "default":
+        meta["scenario"] = {"name": truth.scenario, "knobs": truth.scenario_knobs or {}}
     (directory / TRUTH_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     _readable_tables(truth).to_csv(directory / "investors.csv", index=False, lineterminator="\n")
     pd.DataFrame(
@@ -241,4 +260,9 @@ def load_truth(directory: Path) -> MarketTruth:
         raise TruthError(f"hidden truth at {directory} was written with other vocabularies")
     with np.load(directory / TRUTH_ARRAYS, allow_pickle=False) as arrays:
         values = {name: arrays[name] for name in _array_fields()}
-    return MarketTruth(seed=int(meta["seed"]), end=str(meta["end"]), **values)
+        values.update({name: arrays[name] for name in _OPTIONAL_ARRAYS if name in arrays.files})
+    scenario = meta.get("scenario", {"name": "default", "knobs": None})
+    return MarketTruth(
+        seed=int(meta["seed"]), end=str(meta["end"]), scenario=str(scenario["name"]),
+        scenario_knobs=scenario["knobs"], **values,
+    )

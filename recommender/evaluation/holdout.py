@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from data.wording import count
 from recommender.evaluation.metrics import RankingMetrics, ranking_metrics
 from recommender.evaluation.split import BIDDER_EVENTS, RELEVANCE_GRADES, MarketSplit, max_matrix
 from recommender.hybrid import HybridRecommender
@@ -143,11 +144,12 @@ def _measure(
         problems.append(f"no events before the cutoff {split.cutoff:%Y-%m-%d %H:%M}: nothing to fit on")
     if n_investors < min_investors:
         problems.append(
-            f"{n_investors} investors acted in the window (fewer than {min_investors}): NDCG@10 not gated"
+            f"{count(n_investors, 'investor')} acted in the window (fewer than {min_investors}): "
+            "NDCG@10 not gated"
         )
     if n_packages < min_packages:
         problems.append(
-            f"{n_packages} packages drew a bid in the window (fewer than {min_packages}): "
+            f"{count(n_packages, 'package')} drew a bid in the window (fewer than {min_packages}): "
             "buyer recall@50 not gated"
         )
     gated: tuple[str, ...] = ()

@@ -11,6 +11,12 @@ Protocol (all in one run, fixed seeds):
 3. The chosen configurations are refitted at T and scored on the test window, beside the
    engine's shipped defaults, random, the stated-preference channel and the oracle (the
    generator's hidden truth).
+
+Labels of both windows are drawn at full exposure (every investor shown every listing of the
+window, ``SimulatedTruth.full_exposure_labels``) rather than read from the log, so the metrics
+measure taste, not what the legacy feed happened to show; the oracle ranks by the expected
+outcome under the simulator, each investor's activity included, so it bounds every model from
+above in both directions.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ from recommender.evaluation.baselines import (
     stated_preference_scores,
 )
 from recommender.evaluation.metrics import ranking_metrics, recall_at
-from recommender.evaluation.split import MarketSplit, time_split
+from recommender.evaluation.oracle import SimulatedTruth
+from recommender.evaluation.split import MarketSplit, relabelled, time_split
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.lightfm_part import LightFMParams
 from recommender.package_features import package_feature_rows
@@ -53,8 +60,10 @@ METRIC_NAMES = ("ndcg@10", "precision@10", "recall@10", "hit_rate@10", "buyer_re
 # The configuration that ships (``HybridConfig()``), scored beside the one tuned in this run.
 DEFAULTS = "AssetMatch engine (defaults)"
 
-Oracle = Callable[[Sequence[str], pd.DataFrame], np.ndarray]
 Log = Callable[[str], None]
+ORACLE = "oracle (expected outcome)"
+# Offset between the random state and the seed of the full-exposure labels of each window.
+LABEL_SEED_OFFSET = 1_000
 
 
 @dataclass(frozen=True)
@@ -203,21 +212,15 @@ def market_report(
     investors: pd.DataFrame,
     packages: pd.DataFrame,
     events: pd.DataFrame,
-    oracle: Oracle,
-    hesitant: frozenset[str],
+    truth: SimulatedTruth,
     window_days: int = 90,
     random_state: int = 0,
     log: Log = print,
 ) -> str:
     """Run the whole protocol and return the report as markdown."""
     started = time.perf_counter()
-    end = pd.Timestamp(packages["listed_at"].max()).to_pydatetime() + timedelta(seconds=1)
-    cutoff: datetime = end - timedelta(days=window_days)
-    validation_cutoff = cutoff - timedelta(days=window_days)
-    test = time_split(investors, packages, events, cutoff, end)
-    validation = time_split(
-        test.train_investors, test.train_packages, test.train_events, validation_cutoff, cutoff
-    )
+    test, validation = full_exposure_splits(investors, packages, events, truth, window_days, random_state)
+    hesitant = truth.hesitant
     log("tuning LightFM on features")
     lightfm_tuned = tune_lightfm_features(validation, random_state, log)
     log("tuning the engine")
@@ -235,14 +238,7 @@ def market_report(
         evaluate("LightFM on features (tuned)", test, model_scores(fit_on_split(test, lightfm_tuned.config), test)),
         evaluate("AssetMatch engine (tuned)", test, model_scores(fit_on_split(test, engine_tuned.config), test)),
         evaluate(DEFAULTS, test, model_scores(fit_on_split(test, HybridConfig(random_state=random_state)), test)),
-        evaluate(
-            "oracle (hidden truth)",
-            test,
-            (
-                oracle(test.test_investor_ids.external_ids.tolist(), test_packages),
-                oracle(test.buyer_investor_ids.external_ids.tolist(), test_packages).T,
-            ),
-        ),
+        evaluate(ORACLE, test, oracle_scores(truth, test)),
     ]
     return _render(
         test, validation, results, lightfm_tuned, engine_tuned, popularity_key, ablation_rows,
@@ -250,13 +246,44 @@ def market_report(
     )
 
 
+def full_exposure_splits(
+    investors: pd.DataFrame,
+    packages: pd.DataFrame,
+    events: pd.DataFrame,
+    truth: SimulatedTruth,
+    window_days: int,
+    random_state: int,
+) -> tuple[MarketSplit, MarketSplit]:
+    """The test split (last ``window_days``) and the validation split before it, both labelled at full exposure."""
+    end = pd.Timestamp(packages["listed_at"].max()).to_pydatetime() + timedelta(seconds=1)
+    cutoff: datetime = end - timedelta(days=window_days)
+    test = time_split(investors, packages, events, cutoff, end)
+    validation = time_split(
+        test.train_investors, test.train_packages, test.train_events, cutoff - timedelta(days=window_days), cutoff
+    )
+    seed = random_state + LABEL_SEED_OFFSET
+    return (
+        relabelled(test, lambda ids, window: truth.full_exposure_labels(ids, window, seed)),
+        relabelled(validation, lambda ids, window: truth.full_exposure_labels(ids, window, seed + 1)),
+    )
+
+
+def oracle_scores(truth: SimulatedTruth, split: MarketSplit) -> Scores:
+    """The upper bound: investors' packages by expected grade, packages' buyers by bid probability."""
+    packages = split.test_packages
+    return (
+        truth.expected_grades(split.test_investor_ids.external_ids.tolist(), packages),
+        truth.expected_bids(split.buyer_investor_ids.external_ids.tolist(), packages).T,
+    )
+
+
 def _targets(results: list[Evaluated]) -> list[str]:
     by_name = {r.name: r.metrics for r in results}
     engine = by_name["AssetMatch engine (tuned)"]
-    oracle = by_name["oracle (hidden truth)"]
+    oracle = by_name[ORACLE]
     stated = by_name["stated-preference channel"]
     lightfm = by_name["LightFM on features (tuned)"]
-    engines = ("AssetMatch engine (tuned)", DEFAULTS, "oracle (hidden truth)")
+    engines = ("AssetMatch engine (tuned)", DEFAULTS, ORACLE)
     non_oracle = [r for r in results if r.name not in engines]
     beats_all = all(engine[m] > r.metrics[m] for r in non_oracle for m in METRIC_NAMES)
     best_buyer = max(r.metrics["buyer_recall@50"] for r in non_oracle)
@@ -298,7 +325,8 @@ def _render(
         "",
         f"Test: packages listed in the last {window_days} days before the market's end "
         f"({len(test.test_packages):,} packages, all cold), {int((np.asarray(test.relevance.sum(axis=1)).ravel() > 0).sum()):,} "
-        f"investors with a favorite, due-diligence request or bid on them ({test.relevance.nnz:,} graded pairs), "
+        f"investors with a favorite, due-diligence request or bid on them when every investor is shown every test "
+        f"listing (full-exposure labels drawn from the simulator; {test.relevance.nnz:,} graded pairs), "
         f"{test.bidders.nnz:,} (package, bidder) pairs for buyer discovery among {len(test.buyer_investor_ids):,} investors. "
         f"Training: everything known at the cutoff {test.cutoff:%Y-%m-%d}. Validation (tuning only): the same split "
         f"{window_days} days earlier, cutoff {validation.cutoff:%Y-%m-%d}, on training data only. "

@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from recommender.evaluation.datasets import DatasetLoader, ImplicitDataset
 from recommender.evaluation.metrics import ranking_metrics
-from recommender.evaluation.movielens_data import POSITIVE_RATING, MovieLens, load_movielens
+from recommender.evaluation.movielens_data import MovieLensLoader
 from recommender.evaluation.movielens_models import (
     OUR_MODEL,
     ModelSpec,
@@ -66,15 +67,29 @@ _OUR_GRID: dict[str, Sequence[Any]] = {
     "als_regularization": (1.0, 10.0, 30.0, 100.0),
     "als_alpha": (1.0, 5.0, 20.0),
 }
-MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        "Popularity",
-        popularity_scores,
-        {
-            "warm": {},
-            "cold": {"features": ("genre", "decade", "genre+decade"), "aggregate": ("mean", "max")},
-        },
-    ),
+MOVIELENS_ITEM_FAMILIES = ("genre", "decade")
+
+
+def family_choices(families: Sequence[str]) -> tuple[str, ...]:
+    """Cold popularity's ``features`` grid: each item feature family alone, then all of them."""
+    if not families:
+        return ()
+    return (*families, "+".join(families)) if len(families) > 1 else tuple(families)
+
+
+def model_specs(item_families: Sequence[str] = MOVIELENS_ITEM_FAMILIES) -> tuple[ModelSpec, ...]:
+    """The compared models, cold popularity grouped by the data set's own item feature families.
+
+    A data set without item features has no cold popularity (it could only rank by column order).
+    """
+    choices = family_choices(item_families)
+    popularity_grids: dict[str, dict[str, Sequence[Any]]] = {"warm": {}}
+    if choices:
+        popularity_grids["cold"] = {"features": choices, "aggregate": ("mean", "max")}
+    return (ModelSpec("Popularity", popularity_scores, popularity_grids), *_OTHER_MODELS)
+
+
+_OTHER_MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         "implicit ALS",
         als_scores,
@@ -117,6 +132,7 @@ MODELS: tuple[ModelSpec, ...] = (
         },
     ),
 )
+MODELS: tuple[ModelSpec, ...] = model_specs()
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,7 @@ def validation_splits(split: RankingSplit, seed: int) -> list[RankingSplit]:
 
 
 def tune_and_test(
-    data: MovieLens, spec: ModelSpec, split: RankingSplit, validations: Sequence[RankingSplit], seed: int, budget: int
+    data: ImplicitDataset, spec: ModelSpec, split: RankingSplit, validations: Sequence[RankingSplit], seed: int, budget: int
 ) -> Outcome:
     """Pick ``spec``'s configuration on the validation splits, refit on all training data, test once."""
     started = time.perf_counter()
@@ -185,28 +201,43 @@ def tune_and_test(
 
 
 def run_protocol(
-    data: MovieLens, protocol: str, seed: int, budget: int, models: Sequence[ModelSpec] = MODELS
+    data: ImplicitDataset, protocol: str, seed: int, budget: int, models: Sequence[ModelSpec] | None = None
 ) -> list[Outcome]:
-    """Every model that can take part in ``protocol``, on the same split of ``seed``."""
+    """Every model that can take part in ``protocol``, on the same split of ``seed``.
+
+    ``models`` defaults to ``model_specs`` for the data set's own item feature families.
+    """
+    models = model_specs(data.item_feature_families) if models is None else models
     split = split_for(protocol, data.positives, seed)
     validations = validation_splits(split, seed)
     return [tune_and_test(data, spec, split, validations, seed, budget) for spec in models if spec.supports(protocol)]
 
 
-def _run_job(job: tuple[Path, str, int, int]) -> list[Outcome]:
-    dataset_dir, protocol, seed, budget = job
-    return run_protocol(load_movielens(dataset_dir), protocol, seed, budget)
+def _run_job(job: tuple[DatasetLoader, str, int, int]) -> list[Outcome]:
+    loader, protocol, seed, budget = job
+    return run_protocol(loader.load(), protocol, seed, budget)
+
+
+def as_loader(source: Path | DatasetLoader) -> DatasetLoader:
+    """A loader as given, or the MovieLens 100k loader of a folder."""
+    return source if isinstance(source, DatasetLoader) else MovieLensLoader(Path(source))
 
 
 def run_all(
-    dataset_dir: Path, seeds: Iterable[int] = DEFAULT_SEEDS, budget: int = DEFAULT_BUDGET, workers: int | None = None
+    source: Path | DatasetLoader,
+    seeds: Iterable[int] = DEFAULT_SEEDS,
+    budget: int = DEFAULT_BUDGET,
+    workers: int | None = None,
 ) -> list[Outcome]:
     """Both protocols over all seeds, one process per (protocol, seed) job.
 
-    Each job is single-threaded and seeded, so the outcome does not depend on ``workers``.
+    ``source`` is any ``DatasetLoader`` (picklable, as each job loads the data itself) or an
+    ml-100k folder. Each job is single-threaded and seeded, so the outcome does not depend on
+    ``workers``.
     """
-    load_movielens(dataset_dir)  # fail early, in this process, when the data is missing
-    jobs = [(Path(dataset_dir), protocol, seed, budget) for protocol in PROTOCOLS for seed in seeds]
+    loader = as_loader(source)
+    loader.load()  # fail early, in this process, when the data is missing
+    jobs = [(loader, protocol, seed, budget) for protocol in PROTOCOLS for seed in seeds]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     if workers <= 1:
         return [outcome for job in jobs for outcome in _run_job(job)]
@@ -216,18 +247,30 @@ def run_all(
 
 # --------------------------------------------------------------------------------- report
 def movielens_report(
-    dataset_dir: Path, seeds: Sequence[int] = DEFAULT_SEEDS, budget: int = DEFAULT_BUDGET, workers: int | None = None
+    source: Path | DatasetLoader,
+    seeds: Sequence[int] = DEFAULT_SEEDS,
+    budget: int = DEFAULT_BUDGET,
+    workers: int | None = None,
 ) -> str:
     """Run the whole evaluation and return it as markdown (tables, targets, protocol, grids)."""
     started = time.perf_counter()
-    outcomes = run_all(dataset_dir, seeds, budget, workers)
-    return render_report(outcomes, seeds, budget, time.perf_counter() - started)
+    loader = as_loader(source)
+    outcomes = run_all(loader, seeds, budget, workers)
+    return render_report(outcomes, seeds, budget, time.perf_counter() - started, loader.load())
 
 
-def render_report(outcomes: Sequence[Outcome], seeds: Sequence[int], budget: int, seconds: float) -> str:
-    """The markdown report of finished outcomes."""
+def render_report(
+    outcomes: Sequence[Outcome],
+    seeds: Sequence[int],
+    budget: int,
+    seconds: float,
+    data: ImplicitDataset | None = None,
+) -> str:
+    """The markdown report of finished outcomes (on ``data``; MovieLens 100k when not given)."""
+    models = MODELS if data is None else model_specs(data.item_feature_families)
+    name = "MovieLens 100k" if data is None else data.name
     lines = [
-        "# MovieLens 100k evaluation",
+        f"# {name} evaluation",
         "",
         f"Seeds {', '.join(map(str, seeds))}; every model tuned with {budget} configurations per protocol and "
         f"seed on a validation split of the training data; NDCG@{K}, precision@{K} and recall@{K} on the test "
@@ -235,10 +278,10 @@ def render_report(outcomes: Sequence[Outcome], seeds: Sequence[int], budget: int
         "",
     ]
     for protocol in PROTOCOLS:
-        lines += [f"## {PROTOCOL_TITLES[protocol]}", "", *_table(outcomes, protocol), ""]
-        lines += [_target_line(outcomes, protocol), ""]
-    lines += _protocol_section(seeds, budget)
-    lines += _grid_section()
+        lines += [f"## {PROTOCOL_TITLES[protocol]}", "", *_table(outcomes, protocol, models), ""]
+        lines += [_target_line(outcomes, protocol, models), ""]
+    lines += _protocol_section(seeds, budget, data)
+    lines += _grid_section(models)
     lines += _chosen_section(outcomes)
     return "\n".join(lines) + "\n"
 
@@ -252,12 +295,12 @@ def summary(outcomes: Sequence[Outcome], protocol: str, model: str) -> dict[str,
     }
 
 
-def _table(outcomes: Sequence[Outcome], protocol: str) -> list[str]:
+def _table(outcomes: Sequence[Outcome], protocol: str, models: Sequence[ModelSpec]) -> list[str]:
     lines = [
         f"| Model | NDCG@{K} | Precision@{K} | Recall@{K} |",
         "| --- | --- | --- | --- |",
     ]
-    for spec in MODELS:
+    for spec in models:
         if not spec.supports(protocol):
             lines.append(f"| {spec.name} | n/a | n/a | n/a |")
             continue
@@ -271,14 +314,14 @@ def _table(outcomes: Sequence[Outcome], protocol: str) -> list[str]:
             "n/a: a pure collaborative model (ALS, BPR, LightFM without features) has no vector for an item "
             "it never saw, so it cannot rank held-out items; LightFM hybrid here is LightFM features-only on "
             "the item side (users keep identity + attributes). Popularity is feature popularity: a cold item "
-            "scores the mean training positives of items sharing its genres and/or decade.",
+            "scores the mean training positives of items sharing its features (genres and/or decade).",
         ]
     return lines
 
 
-def _target_line(outcomes: Sequence[Outcome], protocol: str) -> str:
+def _target_line(outcomes: Sequence[Outcome], protocol: str, models: Sequence[ModelSpec]) -> str:
     ours_mean, ours_std = summary(outcomes, protocol, OUR_MODEL)["ndcg"]
-    rivals = [spec.name for spec in MODELS if spec.supports(protocol) and spec.name != OUR_MODEL]
+    rivals = [spec.name for spec in models if spec.supports(protocol) and spec.name != OUR_MODEL]
     best_name = max(rivals, key=lambda name: summary(outcomes, protocol, name)["ndcg"][0])
     best_mean, best_std = summary(outcomes, protocol, best_name)["ndcg"]
     target = TARGETS[protocol]
@@ -290,25 +333,36 @@ def _target_line(outcomes: Sequence[Outcome], protocol: str) -> str:
     )
 
 
-def _protocol_section(seeds: Sequence[int], budget: int) -> list[str]:
+def _protocol_section(seeds: Sequence[int], budget: int, data: ImplicitDataset | None = None) -> list[str]:
     held = f"{HELD_OUT_FRACTION:.0%}"
+    if data is None:
+        name, users, items, note = "MovieLens 100k", 943, 1682, "a pair is positive when rated ≥ 4; lower ratings are dropped"
+        user_families, item_families = ("age", "gender", "occupation"), MOVIELENS_ITEM_FAMILIES
+    else:
+        name, users, items, note = data.name, len(data.user_ids), len(data.item_ids), data.description
+        user_families, item_families = data.user_feature_families, data.item_feature_families
     return [
         "## Protocol details",
         "",
-        f"- Data: MovieLens 100k (943 users, 1,682 items). A pair is positive when rated ≥ {POSITIVE_RATING}; "
-        "lower ratings are dropped (neither training signal nor test relevance). Relevance is binary, so "
-        "NDCG uses gain 1 per positive and IDCG over min(k, held-out positives).",
-        "- Features: users `age` (MovieLens 1M groups), `gender`, `occupation`; items `genre` (19 flags) and "
-        "release `decade`. Our model drops item features seen on fewer than 3 training items (as in production).",
+        f"- Data: {name} ({users:,} users, {items:,} items){'; ' + note if note else ''} (neither training "
+        "signal nor test relevance). Relevance is binary, so NDCG uses gain 1 per positive and IDCG over "
+        "min(k, held-out positives).",
+        f"- Features: users {', '.join(f'`{f}`' for f in user_families)}; items "
+        f"{', '.join(f'`{f}`' for f in item_families)}. Our model drops item features seen on fewer than 3 "
+        "training items (as in production).",
         f"- Protocol A (warm): for each user, {held} of its positives, rounded half up, are held out at random "
         "(users with fewer than 3 positives keep all in training and are not evaluated). Every item is a "
         "candidate; the user's training positives are excluded from its ranking. Our model gives items an "
         "identity feature (`package_identity_weight=1.0`).",
-        f"- Protocol B (item cold start): {held} of all 1,682 items (rounded half up) are drawn at random and "
+        f"- Protocol B (item cold start): {held} of all {items:,} items (rounded half up) are drawn at random and "
         "every pair on them leaves training. Each user ranks only the held-out items (including those nobody "
         "liked); training items are not candidates. Cold items are scored from their features alone "
         "(our model: `index_packages`, `package_identity_weight=0`).",
         "- Only users with at least one held-out positive are evaluated (the mean is over those users).",
+        "- Any data set runs through the same harness: a `recommender.evaluation.datasets.DatasetLoader` returns "
+        "timestamped interactions, user and item feature rows and names (`MovieLensLoader` is this one); "
+        "popularity is computed from the interactions, and cold popularity groups items by the data set's own "
+        "item feature families.",
         f"- Tuning: a validation split is carved from each seed's training part with the same protocol "
         f"(warm: {held} of each user's training positives; cold: {held} of the training items, scored as "
         f"the mean over {COLD_VALIDATION_FOLDS} item draws because one draw of ~270 items is noisy). Each "
@@ -325,9 +379,9 @@ def _protocol_section(seeds: Sequence[int], budget: int) -> list[str]:
     ]
 
 
-def _grid_section() -> list[str]:
+def _grid_section(models: Sequence[ModelSpec] = MODELS) -> list[str]:
     lines = ["## Tuning grids", ""]
-    for spec in MODELS:
+    for spec in models:
         for protocol, grid in spec.grids.items():
             values = "; ".join(f"`{name}` {list(grid[name])}" for name in sorted(grid)) or "(no knobs)"
             lines.append(f"- {spec.name}, {protocol}: {values}")

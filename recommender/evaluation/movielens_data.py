@@ -6,6 +6,8 @@ occupation) and item content (genres, release decade), which is exactly the shap
 investor × package problem: profiles on one side, listing features on the other.
 
 The files are read from a folder given by the caller and never copied into the repository.
+``MovieLensLoader`` is this data set's ``datasets.DatasetLoader``: the harness reads it like any
+other implicit-feedback data set (positive ratings become timestamped interactions).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-FeatureRow = dict[str, float]
+from recommender.evaluation.datasets import FeatureRow, ImplicitDataset
 
+NAME = "MovieLens 100k"
 POSITIVE_RATING = 4
 REQUIRED_FILES = ("u.data", "u.user", "u.item")
 GENRES = (
@@ -43,22 +46,22 @@ class DatasetMissingError(FileNotFoundError):
         )
 
 
+# MovieLens is an ``ImplicitDataset`` like any other; the name stays for its readers.
+MovieLens = ImplicitDataset
+
+
 @dataclass(frozen=True)
-class MovieLens:
-    """Users, items and their positive pairs, with one feature row per user and per item.
+class MovieLensLoader:
+    """The ``DatasetLoader`` of MovieLens 100k, reading the unpacked ml-100k folder."""
 
-    ``positives`` is users × items (rows and columns in the order of ``user_ids`` and
-    ``item_ids``), 1.0 where the user rated the item ``POSITIVE_RATING`` or more.
-    """
+    dataset_dir: Path
+    name: str = NAME
 
-    user_ids: np.ndarray
-    item_ids: np.ndarray
-    positives: sp.csr_matrix
-    user_features: list[FeatureRow]
-    item_features: list[FeatureRow]
+    def load(self) -> ImplicitDataset:
+        return load_movielens(self.dataset_dir)
 
 
-def load_movielens(dataset_dir: Path) -> MovieLens:
+def load_movielens(dataset_dir: Path) -> ImplicitDataset:
     """Read ``u.data``, ``u.user`` and ``u.item`` from ``dataset_dir``.
 
     Raises ``DatasetMissingError`` naming the path when the folder or a file is absent, so a
@@ -73,12 +76,16 @@ def load_movielens(dataset_dir: Path) -> MovieLens:
     items = read_items(dataset_dir / "u.item")
     user_ids = users["user_id"].to_numpy()
     item_ids = items["item_id"].to_numpy()
-    return MovieLens(
+    positive = ratings[ratings["rating"] >= POSITIVE_RATING]
+    known = positive["user_id"].isin(user_ids) & positive["item_id"].isin(item_ids)
+    return ImplicitDataset(
+        name=NAME,
         user_ids=user_ids,
         item_ids=item_ids,
-        positives=positive_matrix(ratings, user_ids, item_ids),
+        interactions=positive.loc[known, ["user_id", "item_id", "timestamp"]].reset_index(drop=True),
         user_features=[user_feature_row(row) for row in users.to_dict("records")],
         item_features=[item_feature_row(row) for row in items.to_dict("records")],
+        description=f"a pair is positive when rated ≥ {POSITIVE_RATING}; lower ratings are dropped",
     )
 
 

@@ -1,4 +1,5 @@
-"""The models compared on MovieLens, each as ``score(data, split, params, seed) -> users × candidates``.
+"""The models compared on MovieLens (or any ``ImplicitDataset``), each as
+``score(data, split, params, seed) -> users × candidates``.
 
 Every model learns from ``split.train`` restricted to ``split.train_items`` and scores
 ``split.candidates``; nothing else of the split is visible to it. The baselines are the usual
@@ -20,7 +21,7 @@ from lightfm import LightFM
 from threadpoolctl import threadpool_limits
 
 from recommender.als_part import ALSParams
-from recommender.evaluation.movielens_data import MovieLens
+from recommender.evaluation.datasets import ImplicitDataset
 from recommender.evaluation.movielens_protocols import RankingSplit
 from recommender.hybrid import HybridConfig, HybridRecommender, TrainingSet
 from recommender.idmap import IdMap
@@ -28,7 +29,7 @@ from recommender.lightfm_part import LightFMParams
 from recommender.vocabulary import FeatureVocabulary
 
 Params = Mapping[str, Any]
-Scorer = Callable[[MovieLens, RankingSplit, Params, int], np.ndarray]
+Scorer = Callable[[ImplicitDataset, RankingSplit, Params, int], np.ndarray]
 OUR_MODEL = "AssetMatch hybrid (ours)"
 
 
@@ -45,12 +46,14 @@ class ModelSpec:
 
 
 # ------------------------------------------------------------------------------- popularity
-def popularity_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
-    """Warm: how many users liked each item. Cold: how liked the item's genres (and decade) are.
+def popularity_scores(data: ImplicitDataset, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
+    """Warm: how many users liked each item. Cold: how liked the item's features (genres, decade) are.
 
     A cold item has no count of its own, so it borrows the mean count of training items that
-    share a feature; ``features`` picks the feature families, ``aggregate`` how an item with
-    several genres combines them.
+    share a feature; ``features`` picks the feature families (``+``-joined, from the data set's
+    own ``item_feature_families``), ``aggregate`` how an item with several features combines them.
+    Every score comes from the training interactions: families no candidate carries are an error,
+    not a silent tie that would rank items by their column order.
     """
     train = split.train[:, split.train_items]
     counts = np.asarray(train.sum(axis=0)).ravel()
@@ -59,7 +62,14 @@ def popularity_scores(data: MovieLens, split: RankingSplit, params: Params, seed
         item_scores = np.zeros(split.train.shape[1])
         item_scores[split.train_items] = counts
         return np.tile(item_scores[split.candidates], (n_users, 1))
-    prefixes = tuple(f"{family}=" for family in params["features"].split("+"))
+    families = params["features"].split("+")
+    unknown = [family for family in families if family not in data.item_feature_families]
+    if unknown:
+        raise ValueError(
+            f"{data.name} items have no feature family {', '.join(map(repr, unknown))} "
+            f"(theirs: {', '.join(data.item_feature_families) or 'none'})"
+        )
+    prefixes = tuple(f"{family}=" for family in families)
     rows = [{k: v for k, v in data.item_features[i].items() if k.startswith(prefixes)} for i in split.train_items]
     vocabulary = FeatureVocabulary.from_rows(rows)
     carriers = vocabulary.encode(rows, normalize=False)
@@ -80,7 +90,7 @@ def popularity_scores(data: MovieLens, split: RankingSplit, params: Params, seed
 
 
 # ------------------------------------------------------------------------- implicit models
-def als_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
+def als_scores(data: ImplicitDataset, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
     """implicit's ALS on users × items (confidence ``1 + alpha``) - pure collaborative filtering."""
     with threadpool_limits(1, "blas"):
         model = AlternatingLeastSquares(
@@ -91,7 +101,7 @@ def als_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) 
     return _dot(model.user_factors, model.item_factors, split)
 
 
-def bpr_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
+def bpr_scores(data: ImplicitDataset, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
     """implicit's BPR on users × items (its item factors carry a bias column)."""
     with threadpool_limits(1, "blas"):
         model = BayesianPersonalizedRanking(
@@ -115,7 +125,7 @@ def _dot(user_factors: np.ndarray, item_factors: np.ndarray, split: RankingSplit
 
 
 # -------------------------------------------------------------------------------- LightFM
-def lightfm_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
+def lightfm_scores(data: ImplicitDataset, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
     """LightFM on identities alone (``features=False``) or with user and item features.
 
     With features it is LightFM as its authors recommend for cold start: identity plus
@@ -201,7 +211,7 @@ def hybrid_config(params: Params, protocol: str, seed: int) -> HybridConfig:
     )
 
 
-def hybrid_scores(data: MovieLens, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
+def hybrid_scores(data: ImplicitDataset, split: RankingSplit, params: Params, seed: int) -> np.ndarray:
     """``HybridRecommender`` through its public API: fit, index the cold items, score."""
     user_ids = [str(u) for u in data.user_ids]
     train_item_ids = [str(i) for i in data.item_ids[split.train_items]]

@@ -7,7 +7,8 @@ favorite 1, due-diligence request 2, bid or win 3. Buyer discovery is judged on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -71,6 +72,35 @@ def time_split(
         relevance=relevance,
         buyer_investor_ids=buyer_ids,
         bidders=bidders,
+    )
+
+
+# (investor ids, test packages) -> (graded reactions, bids), both investors x packages, sparse.
+Labeler = Callable[[Sequence[str], pd.DataFrame], tuple[sp.csr_matrix, sp.csr_matrix]]
+
+
+def relabelled(split: MarketSplit, labeler: Labeler) -> MarketSplit:
+    """The split judged on labels drawn by ``labeler`` instead of the logged events.
+
+    The log only shows reactions to what the legacy feed chose to show, so judging on it mixes
+    taste with exposure. A simulator can instead draw every investor's reaction to every test
+    package (full exposure); the test investors become those with a graded reaction, the
+    bidders those who bid, and nothing the models train on changes.
+    """
+    investor_ids = split.buyer_investor_ids.external_ids.tolist()
+    grades, bids = labeler(investor_ids, split.test_packages)
+    grades, bids = sp.csr_matrix(grades), sp.csr_matrix(bids)
+    expected = (len(investor_ids), len(split.test_packages))
+    if grades.shape != expected or bids.shape != expected:
+        raise ValueError(f"labels must be investors x test packages {expected}, got {grades.shape} and {bids.shape}")
+    grades.eliminate_zeros()
+    acted = np.flatnonzero(np.diff(grades.indptr) > 0)
+    order = np.array(sorted(acted, key=lambda row: investor_ids[row]), dtype=np.int64)
+    return replace(
+        split,
+        test_investor_ids=IdMap([investor_ids[row] for row in order]),
+        relevance=sp.csr_matrix(grades[order], dtype=np.float32),
+        bidders=sp.csr_matrix((bids > 0).T, dtype=np.float32),
     )
 
 

@@ -137,3 +137,16 @@ def _event_id_of(engine: Engine):  # type: ignore[no-untyped-def]
         rows = connection.execute(events_table.select().with_only_columns(events_table.c.id, events_table.c.event_id))
         mapping = {row.id: row.event_id for row in rows}
     return mapping.get
+
+
+def test_events_quoting_another_investors_recommendations_are_not_attributed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Regression: inv-3's events quoting inv-1's list were counted as traffic of that list."""
+    fill(engine, tmp_path / "market")
+    with engine.begin() as connection:
+        connection.execute(events_table.insert(), [event("x1", "inv-3", "pkg-2", "bid", "r1")])
+    with engine.connect() as connection:
+        joined = attributed_events(connection)
+    attributed = set(joined["event_row_id"].map(_event_id_of(engine)))
+    assert "x1" not in attributed and {"a1", "a7"} <= attributed

@@ -781,13 +781,24 @@ def test_derived_event_ids_are_stable_across_imports_and_spellings(tmp_path: Pat
     assert len(set(ids[0])) == 3
 
 
-def test_repeated_event_id_keeps_the_first_row(tmp_path: Path) -> None:
-    events = [*EVENTS, dict(EVENTS[0], dwell_seconds="99"), dict(EVENTS[2])]
+def test_an_identically_repeated_event_id_keeps_the_first_row(tmp_path: Path) -> None:
+    events = [*EVENTS, dict(EVENTS[0]), dict(EVENTS[2])]
     frames = read_market(write_market(tmp_path, events=events))
     assert frames.events is not None
     assert frames.events["event_id"].tolist() == ["E1", "E2", "E3"]
     assert frames.events.loc[0, "dwell_seconds"] == 35.5
     assert frames.events.index.tolist() == [0, 1, 2]
+    assert frames.events.attrs["lines"].tolist() == [2, 3, 4]
+
+
+def test_an_event_id_repeated_with_other_content_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    """Regression: the later row was dropped silently, losing an event that only shared an id."""
+    events = [*EVENTS, dict(EVENTS[0], dwell_seconds="99"), dict(EVENTS[2])]
+    with pytest.raises(MarketFileError) as refused:
+        read_market(write_market(tmp_path, events=events))
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.line, problem.column) == ("events.csv", 5, "event_id")
+    assert "'E1' repeats line 2 with different dwell_seconds" in problem.message
 
 
 def test_identical_events_without_id_are_stored_once(tmp_path: Path) -> None:

@@ -60,7 +60,8 @@ def test_reimport_updates_a_package_by_id_and_appends_only_new_events(engine: En
     packages = PACKAGES_CSV.replace("2025-03-01,active", "2025-03-01,sold")
     events = EVENTS_CSV + "e-6,inv-2,pkg-2,win,2025-02-28T16:00:00,2200000,,\n"
     summary = import_market(engine, write_market(tmp_path / "second", packages=packages, events=events))
-    assert (summary.packages_added, summary.packages_updated, summary.events_added) == (0, 3, 1)
+    assert (summary.packages_added, summary.packages_updated, summary.events_added) == (0, 1, 1)
+    assert summary.packages_unchanged == 2
     with engine.connect() as connection:
         status = connection.execute(
             select(packages_table.c.status).where(packages_table.c.package_id == "pkg-2")
@@ -157,3 +158,56 @@ def test_the_bulk_path_keeps_foreign_keys_in_force(
                     event_type="view", occurred_at=datetime(2025, 1, 1),
                 )
             )
+
+
+def test_reimport_counts_unchanged_rows_apart_from_updated_ones(engine: Engine, tmp_path: Path) -> None:
+    """Regression: a re-import of unchanged files reported every investor and package as updated."""
+    import_market(engine, write_market(tmp_path / "first"))
+    summary = import_market(engine, write_market(tmp_path / "same"))
+    assert (summary.investors_updated, summary.investors_unchanged) == (0, 3)
+    assert (summary.packages_updated, summary.packages_unchanged) == (0, 3)
+    assert "packages:  0 added, 0 updated, 3 unchanged" in summary.lines()
+    packages = PACKAGES_CSV.replace("2025-03-01,active", "2025-03-01,sold")
+    changed = import_market(engine, write_market(tmp_path / "second", packages=packages))
+    assert (changed.packages_updated, changed.packages_unchanged) == (1, 2)
+
+
+@pytest.mark.parametrize("bulk_rows", [100_000, 1], ids=["per-row", "bulk-path"])
+def test_an_event_id_stored_with_other_content_refuses_the_import_naming_its_line(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk_rows: int
+) -> None:
+    """Regression: an event reusing a stored event_id for other content was skipped as "already stored"."""
+    import data.bulk_write
+
+    monkeypatch.setattr(data.bulk_write, "BULK_FOREIGN_KEY_CHECK_ROWS", bulk_rows)
+    import_market(engine, write_market(tmp_path / "first"))
+    before = snapshot(engine)
+    events = EVENTS_CSV.replace("e-2,inv-1,pkg-1,dd_request,", "e-2,inv-2,pkg-1,bid,").replace(
+        "2025-01-12T10:00:00,,,", "2025-01-12T10:00:00,900000,,"
+    )
+    events += "e-7,inv-3,pkg-3,view,2025-02-06,,,\n"
+    with pytest.raises(MarketFileError) as refused:
+        import_market(engine, write_market(tmp_path / "second", events=events))
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.line, problem.column) == ("events.csv", 3, "event_id")
+    assert "'e-2'" in problem.message
+    assert "investor_id 'inv-1'" in problem.message and "event_type 'dd_request'" in problem.message
+    assert "amount_cny empty" in problem.message
+    assert snapshot(engine) == before  # all or nothing: neither e-7 nor the package upserts
+    from alembic import command
+
+    from data.store import alembic_config
+
+    command.check(alembic_config(engine))  # the bulk path's dropped constraints are back
+
+
+def test_an_event_id_repeated_in_a_file_with_other_content_is_refused(engine: Engine, tmp_path: Path) -> None:
+    """A repeated event_id in one file is dropped only when the repeat is identical."""
+    same = EVENTS_CSV + "e-1,inv-1,pkg-1,view,2025-01-11T10:00:00,,120,\n"
+    assert import_market(engine, write_market(tmp_path / "same", events=same)).events_added == 5
+    differing = EVENTS_CSV + "e-8,inv-2,pkg-2,view,2025-02-04,,,\ne-8,inv-2,pkg-2,view,2025-02-05,,,\n"
+    with pytest.raises(MarketFileError) as refused:
+        import_market(engine, write_market(tmp_path / "differing", events=differing))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.column) == (8, "event_id")
+    assert "repeats line 7 with different occurred_at" in problem.message

@@ -91,4 +91,4 @@ def test_diversity_removals_say_how_many_ranked_higher(tiny: Matcher) -> None:
     rules = replace(DEFAULT_RULES, eligibility=OPEN, diversity=Diversity(max_per_asset_type=1))
     ranked = rerank(tiny.with_rules(rules), "amc", {"office": 2.0, "office2": 1.0}, k=2)
     (item,) = ranked.removed
-    assert item.reasons[0].text == "removed: already 1 commercial_property listings ranked higher"
+    assert item.reasons[0].text == "removed: already 1 commercial_property listing ranked higher"

@@ -145,3 +145,26 @@ def test_the_floor_also_lifts_a_listing_from_further_down_a_list_that_holds_it()
     lifted, unmet = apply_floor(lists, np.arange(4), live, buyers, Exposure(floor_investors=2, floor_top_k=3))
     assert (lifted, unmet) == (1, 0)
     assert 9 in lists[1, :3] and 9 in lists[2, :3]
+
+
+def test_the_floor_gives_listings_that_only_a_few_investors_may_buy_more_lifts_per_investor() -> None:
+    # Ten investors' top 8 hold listings 1-8. Listings 20-24 may each go to investors 0-3 only
+    # (a licence rule): 15 lifts among 4 investors, more than three lifts each can hold.
+    lists = np.array([[1, 2, 3, 4, 5, 6, 7, 8, 9]] * 10)
+    live = np.array([1, 2, 3, 4, 5, 6, 7, 8, 20, 21, 22, 23, 24])
+    few = [0, 1, 2, 3] + [-1] * 6
+    buyers = Lists(np.array([list(range(10))] * 8 + [few] * 5), np.zeros((13, 10)))
+    exposure = Exposure(floor_investors=3, floor_top_k=8)
+    lifted, unmet = apply_floor(lists, np.arange(10), live, buyers, exposure)
+    top = lists[:, :8]
+    assert (lifted, unmet) == (5, 0)
+    assert all((top == package).sum() >= 3 for package in live.tolist())
+    assert max(np.isin(top[n], [20, 21, 22, 23, 24]).sum() for n in range(4)) > 3  # more rounds
+
+
+def test_a_top_of_one_place_can_still_take_a_lift() -> None:
+    lists = np.array([[1, 2], [1, 2], [1, 2]])
+    buyers = Lists(np.array([[0, 1, 2], [0, 1, 2]]), np.zeros((2, 3)))
+    exposure = Exposure(floor_investors=1, floor_top_k=1)
+    lifted, unmet = apply_floor(lists, np.arange(3), np.array([1, 2]), buyers, exposure)
+    assert (lifted, unmet) == (1, 0) and lists[:, 0].tolist().count(2) == 1

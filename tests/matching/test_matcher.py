@@ -51,7 +51,9 @@ def test_buyers_apply_the_rules_in_reverse(tiny: Matcher) -> None:
         "fund"
     ) == "licence_required"
     assert "fund" not in tiny.buyers("shunned", 10).ids
-    assert "foreign" not in tiny.buyers("office", 10).ids  # not cross-border eligible
+    assert "foreign" in tiny.buyers("office", 10).ids  # cross_border_only is off by default
+    cross_border = replace(DEFAULT_RULES, eligibility=Eligibility(cross_border_only=True))
+    assert "foreign" not in tiny.with_rules(cross_border).buyers("office", 10).ids  # not eligible
     buyers = tiny.buyers("stake", 10)
     assert buyers.items and all(
         item.reasons[0].code in ("collaborative", "profile_match") for item in buyers.items

@@ -198,7 +198,46 @@ def test_to_json_is_machine_readable(tiny: Matcher) -> None:
     ranked = rerank(tiny, "fund", {"batch": 3.0, "office": 2.0})
     payload = ranked.to_json(explain=True, include_removed=True)
     assert payload["items"][0]["id"] == "office"
-    assert {"code", "text", "effect"} == set(payload["items"][0]["reasons"][0])
+    assert {"code", "text", "effect", "informative"} == set(payload["items"][0]["reasons"][0])
     assert payload["removed"][0]["reasons"][0]["code"] == "licence_required"
     assert "removed" not in ranked.to_json()
     assert "reasons" not in ranked.to_json(explain=False)["items"][0]
+
+
+def test_a_listing_below_the_ticket_band_is_down_ranked_and_says_so(tiny: Matcher) -> None:
+    # foreign's band starts at 28m: the 2m flat is affordable but below it.
+    ranked = rerank(tiny, "foreign", {"flat": 1.0, "stake": 0.9, "office": 0.0})
+    assert ranked.ids == ["stake", "flat", "office"]  # 1.0 - 0.2 penalty < 0.9
+    flat = next(item for item in ranked.items if item.id == "flat")
+    ticket = next(reason for reason in flat.reasons if reason.code == "ticket_fit")
+    assert ticket.text == "below your usual ticket range"
+    assert ticket.effect == pytest.approx(-0.2) and not ticket.informative
+    assert sum(reason.effect for reason in flat.reasons) == pytest.approx(flat.score)
+    no_penalty = replace(
+        DEFAULT_RULES,
+        eligibility=replace(
+            DEFAULT_RULES.eligibility,
+            ticket_fit=replace(DEFAULT_RULES.eligibility.ticket_fit, below_band_penalty=0.0),
+        ),
+    )
+    unpenalised = rerank(tiny.with_rules(no_penalty), "foreign", {"flat": 1.0, "stake": 0.9})
+    assert unpenalised.ids == ["flat", "stake"]
+
+
+def test_reasons_that_did_not_move_the_score_are_marked_and_listed_last(tiny: Matcher) -> None:
+    # With the default blend (stated 0) the stated preference and the ticket fit inform only.
+    ranked = rerank(tiny, "fund", {"office": 3.0, "office2": 2.0, "flat": 1.0})
+    seen_informative = False
+    for item in ranked.items:
+        flags = [reason.informative for reason in item.reasons]
+        assert flags == sorted(flags)  # every reason with an effect comes first
+        for reason in item.reasons:
+            assert reason.informative == (round(reason.effect, 6) == 0.0)
+            assert reason.to_json()["informative"] == reason.informative
+            seen_informative |= reason.informative
+    office = ranked.items[0]
+    assert office.reasons[0].code == "collaborative" and not office.reasons[0].informative
+    assert {r.code for r in office.reasons if r.informative} >= {"stated_preference", "ticket_fit"}
+    assert seen_informative
+    removal = rerank(tiny, "fund", {"batch": 0.0, "office": 0.0}).removed[0].reasons[0]
+    assert removal.code == "licence_required" and not removal.informative

@@ -89,7 +89,11 @@ def test_every_route_answers_each_role_as_the_matrix_says(
         if role in allowed:
             assert response.status_code not in (401, 403), (role, response.get_data(as_text=True))
         else:
-            assert_problem(response, 403)
+            detail = assert_problem(response, 403)["detail"]
+            assert detail.startswith(f"{A_ROLE_KEY[role]} may not "), detail  # not "a investor key"
+
+
+A_ROLE_KEY = {"platform": "a platform key", "operator": "an operator key", "investor": "an investor key"}
 
 
 @pytest.mark.parametrize(("path", "method"), OPEN_ROUTES)

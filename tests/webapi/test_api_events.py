@@ -164,3 +164,88 @@ def test_served_lists_can_be_written_back_as_impressions(
             .where(served_lists_table.c.model_version == "A")
         ).scalar_one()
     assert attributed == 5
+
+
+def test_a_repeated_event_id_with_other_content_is_a_conflict_and_the_batch_stores_nothing(
+    client: FlaskClient, keys: Keys, packages: list[str], served_market: ServedMarket
+) -> None:
+    """Regression: a differing event under a stored event_id was answered 200 "duplicates: 1" and lost."""
+    first = event(packages[8], event_id="ev-same-id", dwell_seconds=12)
+    assert call(client, "post", "/v1/events", keys.platform, json=first).status_code == 201
+    bid = {**first, "investor_id": OTHER_INVESTOR_ID, "event_type": "bid", "amount_cny": 900000}
+    bid.pop("dwell_seconds")
+    batch = [event(packages[8], event_id="ev-innocent"), bid]
+    problem = assert_problem(call(client, "post", "/v1/events", keys.platform, json={"events": batch}), 409)
+    (error,) = problem["errors"]
+    assert (error["index"], error["path"], error["field"]) == (1, "/events/1/event_id", "event_id")
+    assert error["fields"] == ["investor_id", "event_type", "amount_cny", "dwell_seconds"]
+    assert error["stored"] == {
+        "investor_id": INVESTOR_ID, "event_type": "view", "amount_cny": None, "dwell_seconds": 12.0,
+    }
+    assert stored(served_market, event_id="ev-innocent") == 0  # all or nothing
+    assert stored(served_market, event_id="ev-same-id", event_type="view") == 1
+    single = assert_problem(call(client, "post", "/v1/events", keys.platform, json=bid), 409)
+    assert single["errors"][0]["path"] == "/event_id"
+    # The same content again is still a harmless repeat.
+    assert call(client, "post", "/v1/events", keys.platform, json=first).get_json()["duplicates"] == 1
+
+
+def test_a_batch_repeating_an_event_id_with_other_content_is_refused(
+    client: FlaskClient, keys: Keys, packages: list[str], served_market: ServedMarket
+) -> None:
+    batch = [event(packages[8], event_id="ev-twice"), event(packages[9], event_id="ev-twice")]
+    problem = assert_problem(call(client, "post", "/v1/events", keys.platform, json={"events": batch}), 422)
+    assert problem["errors"][0]["path"] == "/events/1/event_id"
+    assert "different package_id" in problem["errors"][0]["message"]
+    assert stored(served_market, event_id="ev-twice") == 0
+
+
+def test_investor_key_event_ids_are_scoped_to_the_investor(
+    client: FlaskClient, keys: Keys, packages: list[str], served_market: ServedMarket
+) -> None:
+    """Regression: an investor key could squat an event_id the platform later used for another investor."""
+    mine = call(client, "post", "/v1/events", keys.investor, json=event(packages[3], event_id="imp-squat-0"))
+    assert mine.status_code == 201
+    assert mine.get_json()["event_ids"] == [f"{INVESTOR_ID}/imp-squat-0"]
+    platform_bid = event(packages[3], "bid", event_id="imp-squat-0", amount_cny=500000)
+    platform_bid["investor_id"] = OTHER_INVESTOR_ID
+    assert call(client, "post", "/v1/events", keys.platform, json=platform_bid).status_code == 201
+    assert stored(served_market, event_id="imp-squat-0", event_type="bid") == 1
+    # The investor's own retry is a repeat; other content under its own id is a conflict,
+    # answered without the stored values.
+    again = call(client, "post", "/v1/events", keys.investor, json=event(packages[3], event_id="imp-squat-0"))
+    assert again.get_json()["duplicates"] == 1
+    changed = event(packages[3], "favorite", event_id="imp-squat-0")
+    problem = assert_problem(call(client, "post", "/v1/events", keys.investor, json=changed), 409)
+    assert problem["errors"][0]["fields"] == ["event_type"] and "stored" not in problem["errors"][0]
+    # No way to write into another investor's scope.
+    slash = event(packages[3], event_id="x/imp-squat-0")
+    problem = assert_problem(call(client, "post", "/v1/events", keys.investor, json={"events": [slash]}), 422)
+    assert problem["errors"][0]["path"] == "/events/0/event_id"
+    long_id = event(packages[3], event_id="e" * 60)
+    assert assert_problem(call(client, "post", "/v1/events", keys.investor, json=long_id), 422)["errors"][0][
+        "path"
+    ] == "/event_id"
+
+
+def test_an_investor_key_may_quote_only_request_ids_of_lists_that_served_it(
+    client: FlaskClient, keys: Keys, served_market: ServedMarket
+) -> None:
+    """Regression: an investor key could attribute its actions to another investor's list."""
+    others = call(client, "get", f"/v1/investors/{OTHER_INVESTOR_ID}/recommendations?k=3", keys.platform)
+    other_request = others.get_json()["request_id"]
+    own = call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations?k=3", keys.investor).get_json()
+    package = own["items"][0]["id"]
+    polluting = event(package, event_id="ev-borrowed-request", request_id=other_request)
+    problem = assert_problem(
+        call(client, "post", "/v1/events", keys.investor, json={"events": [polluting]}), 422
+    )
+    (error,) = problem["errors"]
+    assert (error["path"], error["field"]) == ("/events/0/request_id", "request_id")
+    assert stored(served_market, request_id=other_request) == 0
+    honest = event(package, event_id="ev-own-request", request_id=own["request_id"])
+    assert call(client, "post", "/v1/events", keys.investor, json=honest).status_code == 201
+    assert stored(served_market, request_id=own["request_id"]) == 1
+    # The platform, which writes every investor's feedback, is not limited.
+    for_other = {**polluting, "investor_id": OTHER_INVESTOR_ID, "event_id": "ev-platform-request"}
+    assert call(client, "post", "/v1/events", keys.platform, json=for_other).status_code == 201

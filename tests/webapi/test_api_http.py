@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from data.serving_processes import list_processes
 from tests.conftest import REPO_ROOT
 from tests.webapi.conftest import AS_OF, INVESTOR_ID, Keys, ServedMarket
 
@@ -79,6 +80,7 @@ def test_the_api_answers_over_http(dev_server: str, keys: Keys) -> None:
 def test_errors_over_http_are_problem_json(dev_server: str, keys: Keys) -> None:
     status, headers, body = request(dev_server, "get", "/v1/nowhere", keys.platform)
     assert status == 404 and headers["Content-Type"] == "application/problem+json"
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     assert body["status"] == 404
     status, headers, body = request(dev_server, "get", RECOMMENDATIONS)
     assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
@@ -169,7 +171,7 @@ def served_by_worker(base: str) -> dict[str, set[str]]:
 
 
 def test_gunicorn_workers_swap_to_an_activated_model_without_a_failed_request(
-    gunicorn_server: str, keys: Keys
+    gunicorn_server: str, keys: Keys, served_market: ServedMarket
 ) -> None:
     for _ in range(8):  # both workers load the active model at start
         assert request(gunicorn_server, "get", RECOMMENDATIONS, keys.platform)[2]["model_version"] == "A"
@@ -186,6 +188,15 @@ def test_gunicorn_workers_swap_to_an_activated_model_without_a_failed_request(
         time.sleep(0.05)
     assert len(workers) == 2 and all(versions == {"B"} for versions in workers.values()), workers
     assert request(gunicorn_server, "get", RECOMMENDATIONS, keys.platform)[2]["model_version"] == "B"
+    pids = {int(pid) for pid in workers}
+    reported: dict[int, str | None] = {}
+    while time.monotonic() < deadline:  # each worker reports what it serves (the console lists them)
+        with served_market.engine.connect() as connection:
+            reported = {p.pid: p.model_version for p in list_processes(connection) if p.pid in pids}
+        if reported == dict.fromkeys(pids, "B"):
+            break
+        time.sleep(0.1)
+    assert reported == dict.fromkeys(pids, "B"), reported
     assert request(gunicorn_server, "post", "/v1/models/A/activate", keys.operator)[0] == 200
 
 

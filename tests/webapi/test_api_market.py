@@ -154,3 +154,68 @@ def test_a_body_that_is_not_an_object_is_422(client: FlaskClient, keys: Keys) ->
     assert (
         call(client, "get", f"/v1/investors/{INVESTOR_ID}/recommendations", keys.platform).status_code == 200
     )
+
+
+def test_a_write_answered_by_one_process_is_never_a_404_on_another_within_its_poll_interval(
+    client: FlaskClient, keys: Keys, top_package: dict, served_market: ServedMarket
+) -> None:
+    """Regression: a PUT on one worker, then a list on the other before its next poll, was a 404."""
+    other = served_market.app(POLL_SECONDS=3600)  # the other worker will not poll on its own
+    other_client = other.test_client()
+    assert recommended_ids(other_client, keys.platform)  # loaded, polled once
+    response = call(client, "put", "/v1/packages/RYW-1", keys.platform, json=twin(top_package))
+    assert response.status_code == 201
+    buyers = call(other_client, "get", "/v1/packages/RYW-1/buyers?k=5", keys.platform)
+    assert len(buyers.get_json()["items"]) == 5
+    assert call(other_client, "get", "/v1/packages/RYW-1/similar?k=3", keys.platform).status_code == 200
+    assert call(client, "put", "/v1/investors/RYW-INV", keys.platform, json=NEW_INVESTOR).status_code == 201
+    assert len(recommended_ids(other_client, keys.platform, "RYW-INV", k=10)) == 10
+    # An id that is stored nowhere is still a 404 (and costs no poll).
+    assert_problem(call(other_client, "get", "/v1/packages/NOWHERE-1/buyers", keys.platform), 404)
+    assert_problem(call(other_client, "get", "/v1/investors/NOWHERE/recommendations", keys.platform), 404)
+    other.extensions["assetmatch.engine"].dispose()
+
+
+def test_a_listing_upsert_says_whether_it_is_live_and_warns_when_it_is_not(
+    client: FlaskClient, keys: Keys, top_package: dict
+) -> None:
+    """Regression: a listing that closed months ago was stored silently, as if it would be served."""
+    live = call(client, "put", "/v1/packages/LIVE-1", keys.platform, json=twin(top_package)).get_json()
+    assert live["live"] is True and live["warnings"] == []
+    closed = twin(top_package, listed_at="2026-01-05T09:00:00", closes_at="2026-02-20T15:00:00")
+    answer = call(client, "put", "/v1/packages/CLOSED-1", keys.platform, json=closed)
+    assert answer.status_code == 201  # stored all the same: a platform may record history
+    body = answer.get_json()
+    assert body["live"] is False
+    (warning,) = body["warnings"]
+    assert "closed at 2026-02-20T07:00:00+00:00" in warning and "served to no one" in warning
+    assert "CLOSED-1" not in recommended_ids(client, keys.platform, k=100)
+    upcoming = twin(
+        top_package, listed_at="2026-07-01T09:00:00", closes_at="2026-09-01T15:00:00", status="upcoming"
+    )
+    body = call(client, "put", "/v1/packages/SOON-1", keys.platform, json=upcoming).get_json()
+    assert body["live"] is False and "not listed yet" in body["warnings"][0]
+    sold_body = twin(top_package, status="sold")
+    sold = call(client, "put", "/v1/packages/SOLD-1", keys.platform, json=sold_body).get_json()
+    assert sold["live"] is False and "status 'sold' is not on sale" in sold["warnings"][0]
+    assert call(client, "get", "/v1/packages/SOLD-1", keys.platform).get_json()["live"] is False
+
+
+def test_the_documented_listing_example_is_live_when_it_is_put(client: FlaskClient, keys: Keys) -> None:
+    """The PUT example in docs/api.md stores a live listing (it used to have closed months before)."""
+    body = _documented_package_example()
+    answer = call(client, "put", "/v1/packages/PKG0100001", keys.platform, json=body).get_json()
+    listed, closes = body["listed_at"], body["closes_at"]
+    assert listed <= "2026-06-20" < closes <= "2028"  # live at the test market's now and for months after
+    assert answer["live"] is True and answer["warnings"] == []
+
+
+def _documented_package_example() -> dict:
+    import json
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    match = re.search(r"/v1/packages/PKG0100001 -d '(\{.*?\})'", text, re.S)
+    assert match, "the PUT example is missing from docs/api.md"
+    return json.loads(match.group(1))

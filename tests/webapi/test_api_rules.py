@@ -124,3 +124,26 @@ def test_a_preview_shows_what_a_change_would_do_without_storing_it(client: Flask
     assert_problem(
         call(client, "post", "/v1/rules/preview", keys.operator, json={"document": {}, "extra": 1}), 422
     )
+
+
+def test_a_put_and_a_preview_say_which_rules_a_document_resets_to_defaults(
+    client: FlaskClient, keys: Keys
+) -> None:
+    """A PUT is a full document: rules it leaves out go back to their defaults, and the answer
+    (and the preview before it) names them, where before they were reset silently."""
+    tuned = {"document": {"blend": {"stated": 0.3}, "diversity": {"max_per_asset_type": 3}}, "why": "tuned"}
+    assert call(client, "put", "/v1/rules", keys.operator, json=tuned).status_code == 200
+    partial = {"top_k": 30}
+    preview = call(
+        client, "post", "/v1/rules/preview", keys.operator, json={"document": partial, "investors": 3, "k": 5}
+    ).get_json()
+    expected = {
+        "changed": ["blend.stated", "diversity.max_per_asset_type", "top_k"],
+        "reset": ["blend.stated", "diversity.max_per_asset_type"],
+        "summary": "3 rules change, of which 2 reset to defaults",
+    }
+    assert preview["rule_changes"] == expected
+    applied = call(client, "put", "/v1/rules", keys.operator, json={"document": partial, "why": "longer lists"})
+    assert applied.status_code == 200
+    assert applied.get_json()["rule_changes"] == expected
+    assert applied.get_json()["document"]["blend"]["stated"] == 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,24 @@ def test_generated_market_imports_through_the_installed_console_script(tmp_path:
     assert imported.returncode == 0, imported.stderr
     assert "investors: 300 added" in imported.stdout
     assert "packages:  600 added" in imported.stdout
+
+
+def test_version_and_help_are_assetmatch_s_own(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """`--version` printed Flask's and Werkzeug's versions; `--help` offered Flask's -e/--env-file,
+    -A/--app and --debug, which do nothing for AssetMatch."""
+    version = run_cli("--version")
+    assert version.exit_code == 0
+    assert re.fullmatch(r"assetmatch \S+.*\n", version.stdout) and "Flask" not in version.stdout
+    usage = run_cli("--help").stdout
+    for flask_option in ("--env-file", "--app", "--debug", "-A,", "-e,"):
+        assert flask_option not in usage
+    assert "--version" in usage and "Commands:" in usage
+    assert run_cli("--app", "elsewhere:app", "summary").exit_code == 2
+
+
+def test_an_empty_model_list_says_so(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """`models list` on a database without versions printed nothing at all."""
+    assert run_cli("db", "upgrade").exit_code == 0
+    result = run_cli("models", "list")
+    assert (result.exit_code, result.stdout) == (0, "no model versions yet: `assetmatch train` builds the first one\n")
+    assert run_cli("models", "list", "--json").stdout.strip() == "[]"

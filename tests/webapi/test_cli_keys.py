@@ -59,7 +59,8 @@ def test_keys_are_created_listed_used_and_revoked(run_cli, engine: Engine, tmp_p
     [
         (("--role", "investor"), "must name its investor"),
         (("--role", "investor", "--investor", "nobody"), "unknown investor 'nobody'"),
-        (("--role", "platform", "--investor", "inv-1"), "cannot be bound"),
+        (("--role", "platform", "--investor", "inv-1"), "a platform key acts for the whole platform"),
+        (("--role", "operator", "--investor", "inv-1"), "an operator key acts for the whole platform"),
     ],
 )
 def test_keys_that_cannot_work_are_refused(
@@ -73,3 +74,11 @@ def test_keys_that_cannot_work_are_refused(
 def test_revoking_an_unknown_key_fails(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("keys", "revoke", "nope")
     assert result.exit_code == 1 and "unknown API key 'nope'" in result.stderr
+
+
+def test_an_empty_key_list_says_so(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """`keys list` on a database without keys printed nothing at all."""
+    result = run_cli("keys", "list")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("no API keys yet: `assetmatch keys create --role ")
+    assert run_cli("keys", "list", "--json").stdout.strip() == "[]"

@@ -124,3 +124,34 @@ def test_output_masks_personal_data_even_in_rule_ids(run_cli, tmp_path: Path) ->
     for output in (run_cli("rules", "show").stdout, run_cli("rules", "history", "--json").stdout):
         assert "13812345678" not in output
         assert "138****5678" in output
+
+
+def test_a_document_that_leaves_out_tuned_rules_is_refused_until_the_resets_are_confirmed(
+    run_cli, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """Applying `top_k: 30` on top of a tuned version silently put `blend.stated 0.3` and
+    `max_per_asset_type 3` back to their defaults."""
+    tuned = write(tmp_path, "v1.yaml", "blend: {stated: 0.3}\ndiversity: {max_per_asset_type: 3}\n")
+    assert run_cli("rules", "apply", tuned, "--why", "v1").exit_code == 0
+    partial = write(tmp_path, "top.yaml", "top_k: 30\n")
+    refused = run_cli("rules", "apply", partial, "--why", "longer lists")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[:2] == [
+        f"{partial} against rule set version 1: 3 rules change, of which 2 reset to defaults",
+        "  reset to defaults (left out of top.yaml): blend.stated, diversity.max_per_asset_type",
+    ]
+    assert refused.stderr.splitlines()[2].startswith("nothing was applied")
+    assert json.loads(run_cli("rules", "show", "--json").stdout)["version"] == 1
+
+    confirmed = run_cli("rules", "apply", partial, "--why", "longer lists, defaults again", "--reset-omitted")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert confirmed.stdout.splitlines()[1:] == [
+        "changed: blend.stated, diversity.max_per_asset_type, top_k",
+        "reset to defaults: blend.stated, diversity.max_per_asset_type",
+    ]
+    document = json.loads(run_cli("rules", "show", "--json").stdout)["document"]
+    assert (document["top_k"], document["blend"]["stated"]) == (30, 0.0)
+
+    kept = write(tmp_path, "kept.yaml", "blend: {stated: 0.3}\ndiversity: {max_per_asset_type: 3}\ntop_k: 30\n")
+    written_out = run_cli("rules", "apply", kept, "--why", "tuned again, with longer lists")
+    assert written_out.exit_code == 0 and "reset to defaults" not in written_out.stdout

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -62,9 +64,10 @@ def test_preview_as_text_with_the_offline_replay(run) -> None:  # type: ignore[n
     result = run("rules", "preview", str(run.folder / "candidate.yaml"), "--sample", "5", "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("against rule set version 0:")
-    assert lines[1].startswith("lists: ")
-    assert any(line.startswith("offline replay: cutoff") for line in lines)
+    assert lines[0].endswith("against rule set version 0: 3 rules change, none reset to defaults")
+    assert lines[1] == "  changed: blend.stated, boosts.data_room.enabled, boosts.data_room.weight"
+    assert lines[2].startswith("lists: ")
+    assert lines[3].startswith("offline replay: cutoff")  # the decision first, each list after it
     assert [
         line.split()[0]
         for line in lines
@@ -78,3 +81,17 @@ def test_a_bad_rule_file_is_refused_with_its_problems(run) -> None:  # type: ign
     result = run("rules", "preview", str(bad))
     assert result.exit_code == 1
     assert "boots: unknown rule" in result.stderr
+
+
+def test_each_changed_listing_is_shown_with_its_title(run) -> None:  # type: ignore[no-untyped-def]
+    """The text preview printed bare ids such as `+PKG0001455@13`."""
+    candidate = str(run.folder / "candidate.yaml")
+    result = run("rules", "preview", candidate, "--sample", "5", "--no-offline", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    titles = pd.read_csv(SAMPLE_MARKET / "packages.csv", usecols=["package_id", "title"])
+    title_of = dict(zip(titles["package_id"], titles["title"], strict=True))
+    listed = [line.split() for line in result.stdout.splitlines() if re.match(r"^    (in|out|up|down) ", line)]
+    assert listed, result.stdout
+    for _, rank, package_id, *title in listed:
+        assert re.fullmatch(r"#\d+|\d+->\d+", rank)
+        assert " ".join(title) == " ".join(title_of[package_id].split())

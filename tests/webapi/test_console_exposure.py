@@ -65,12 +65,23 @@ def _rows(html: str) -> list[tuple[str, int, int, bool]]:
     return rows
 
 
+def _all_rows(client: FlaskClient, url: str) -> list[tuple[str, int, int, bool]]:
+    """The rows of every page, following the pager's next links."""
+    rows: list[tuple[str, int, int, bool]] = []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        rows += _rows(html)
+        link = re.search(r'<a rel="next" href="([^"]+)"', html)
+        url = link.group(1).replace("&amp;", "&") if link else ""
+    return rows
+
+
 def test_served_lists_count_each_investor_once_per_package_worst_first(
     operator: FlaskClient, served: dict[str, list[str]], served_market: ServedMarket
 ) -> None:
     response = operator.get("/console/exposure")
     assert response.status_code == 200
-    rows = _rows(response.get_data(as_text=True))
+    rows = _all_rows(operator, "/console/exposure")
     with served_market.engine.connect() as connection:
         live = {p.package_id for p in live_packages(connection, AS_OF)}
     assert {package for package, *_ in rows} == live
@@ -129,7 +140,7 @@ def test_personal_data_in_titles_and_descriptions_is_masked(operator: FlaskClien
 def test_the_batch_push_is_a_second_source(operator: FlaskClient, served_market: ServedMarket) -> None:
     path = served_market.folder / "push.json"
     assert "no batch push at" in page_text(operator.get("/console/exposure?source=push"))
-    live = sorted(p for p, *_ in _rows(operator.get("/console/exposure").get_data(as_text=True)))
+    live = sorted(p for p, *_ in _all_rows(operator, "/console/exposure"))
     lists: dict[str, list[str]] = {f"INV00000{n}": [live[1]] for n in range(1, 5)}
     lists["INV000005"] = [f"PKG{n:07d}" for n in range(21)] + [live[2]]  # live[2] at rank 22 only
     path.write_text(json.dumps({"investors": lists, "packages": {}}))
@@ -137,7 +148,7 @@ def test_the_batch_push_is_a_second_source(operator: FlaskClient, served_market:
         response = operator.get("/console/exposure?source=push")
         by_package = {
             package: (in_top, any_rank, below)
-            for package, in_top, any_rank, below in _rows(response.get_data(as_text=True))
+            for package, in_top, any_rank, below in _all_rows(operator, "/console/exposure?source=push")
         }
         assert by_package[live[1]] == (4, 4, False)
         assert by_package[live[2]] == (0, 1, True)
@@ -197,3 +208,73 @@ def test_every_value_a_console_template_writes_is_masked(app: Flask) -> None:
             attribute=7,
         )
     assert html == "Loans of debtor 110***********0027|<b>138****5678</b>|7"
+
+
+def _why(html: str) -> dict[str, str]:
+    """The 'why below' cell of each table row, by package."""
+    row = r'<tr class="(?:below|met)">.*?<code>(.*?)</code>.*?<td class="why">(.*?)</td>'
+    cells = re.findall(row, html, re.S)
+    return {package: why.strip() for package, why in cells}
+
+
+def test_a_chart_of_reach_counts_every_live_package_once(operator: FlaskClient) -> None:
+    html = operator.get("/console/exposure").get_data(as_text=True)
+    svg = re.search(r'<svg id="exposure-chart".*?</svg>', html, re.S)
+    assert svg and "<script" not in html
+    bars = re.findall(r'<g class="bar( below)?" data-bucket="([^"]+)" data-count="(\d+)">', svg.group(0))
+    total = int(re.search(r"<strong>(\d+) of (\d+)</strong>", html).group(2))
+    below = int(re.search(r"<strong>(\d+) of", html).group(1))
+    assert [bucket for _, bucket, _ in bars[:3]] == ["0", "1", "2"]  # each count below the floor of 3
+    assert sum(int(count) for _, _, count in bars) == total
+    assert sum(int(count) for flag, _, count in bars if flag) == below > 0
+
+
+def test_the_table_is_paged_and_keeps_the_filters(
+    operator: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webapi.console.exposure as exposure_page
+
+    everything = [package for package, *_ in _all_rows(operator, "/console/exposure")]
+    monkeypatch.setattr(exposure_page, "PAGE_SIZE", 7)
+    pages = -(-len(everything) // 7)
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        html = operator.get(f"/console/exposure?days=1&page={page}").get_data(as_text=True)
+        rows = [package for package, *_ in _rows(html)]
+        assert len(rows) == (7 if page < pages else len(everything) - 7 * (pages - 1))
+        seen += rows
+        assert f"(page {page} of {pages})" in html
+        assert ('rel="next"' in html) == (page < pages) and ('rel="prev"' in html) == (page > 1)
+    assert seen == everything  # every package once, in the same worst-first order
+    last = operator.get("/console/exposure?page=999").get_data(as_text=True)
+    assert f"(page {pages} of {pages})" in last  # past the end: the last page
+    assert "page=x" not in operator.get("/console/exposure?page=x").get_data(as_text=True)
+    below = operator.get("/console/exposure?below=on&page=1").get_data(as_text=True)
+    assert all(is_below for *_, is_below in _rows(below))
+    if 'rel="next"' in below:
+        assert "below=on" in re.search(r'<a rel="next" href="([^"]+)"', below).group(1)
+
+
+def test_each_package_below_the_floor_says_why(operator: FlaskClient, served_market: ServedMarket) -> None:
+    served = operator.get("/console/exposure").get_data(as_text=True)
+    why = _why(served)
+    for package, _, _, below in _rows(served):
+        assert bool(why[package]) == below
+        if below:
+            assert why[package].startswith(("licence rule: ", "only ", "enough investors eligible"))
+    window = "enough investors eligible; fewer than 3 were served it in this window"
+    assert window in why.values()
+    path = served_market.folder / "push.json"
+    live = [p for p, *_ in _rows(served) if not p.startswith("PKG9")]
+    path.write_text(json.dumps({
+        "investors": {"INV000001": [live[0]]},
+        "packages": {},
+        "below_floor": [{"package_id": p, "in_top": 0, "reason": f"push says {p}"} for p in live],
+    }))
+    try:
+        pushed = _why(operator.get("/console/exposure?source=push").get_data(as_text=True))
+    finally:
+        path.unlink()
+    from_push = [p for p in live if pushed.get(p) == f"push says {p}"]
+    rules_said = [p for p in live if pushed.get(p, "").startswith(("licence rule: ", "only "))]
+    assert from_push and len(from_push) + len(rules_said) == len([p for p in live if p in pushed])

@@ -49,9 +49,7 @@ def test_validation_lists_every_problem_on_its_own_line(operator: FlaskClient) -
 def test_a_valid_document_says_what_it_changes(operator: FlaskClient) -> None:
     response = post_form(operator, "/console/rules/validate", document=CHANGE.replace("\n", "\r\n"))
     assert response.status_code == 200
-    assert "Valid. It changes 2 rule(s) from the active set: blend.model, blend.stated." in page_text(
-        response
-    )
+    assert "Valid. 2 rules change, none reset to defaults: blend.model, blend.stated." in page_text(response)
     same = post_form(operator, "/console/rules/validate", document="{}")
     assert "It is the same as the active rule set." in page_text(same)
 
@@ -67,6 +65,14 @@ def test_a_preview_shows_the_diff_and_the_offline_metrics_and_stores_nothing(
     text = page_text(response)
     assert re.search(r"\d+ of 10 sampled investors' top 10 change", text)
     assert "Nothing was stored." in text
+    assert "Against active rule set version 0: 2 rules change, none reset to defaults" in text
+    changes = re.search(r'<p id="rule-changes">(.*?)</p>', html, re.S)
+    assert changes and re.findall(r"<code>(.*?)</code>", changes.group(1)) == ["blend.model", "blend.stated"]
+    # the decision first (what changes, the counts, the metrics), then each investor's list, folded
+    order = [html.index(marker) for marker in
+             ('id="rule-changes"', 'id="preview-summary"', 'id="offline-metrics"', '<details class="investor-diff"')]
+    assert order == sorted(order)
+    assert "<details class=\"investor-diff\">" in html and "<details class=\"investor-diff\" open" not in html
     for kind in ("in", "out"):
         assert f'<tr class="diff-{kind}">' in html
     assert '<tr class="diff-up">' in html or '<tr class="diff-down">' in html
@@ -123,9 +129,44 @@ def test_an_applied_change_becomes_the_active_version_with_who_and_why(
     page = operator.get("/console/rules")
     html, text = page.get_data(as_text=True), page_text(page)
     assert "Rule set version 1 is active" in text and "In force: version 1" in text
-    assert "This process serves version 1" in text
+    assert "serving process serves rule set version 1." in text  # the 1, or all of them
     history = re.search(r'<li class="version status-active" id="version-1">(.*?)id="version-0"', html, re.S)
     assert history, "version 1 is listed above version 0"
     assert re.findall(r"<code>(.*?)</code>", history.group(1)) == ["blend.model", "blend.stated"]
     assert "138****5678" in text and "13812345678" not in html  # personal data is masked on the page
     assert 'id="version-0"' in html and "status-retired" in html
+
+
+def test_applying_a_document_that_resets_tuned_rules_asks_to_confirm_the_resets_first(
+    operator: FlaskClient, served_market: ServedMarket
+) -> None:
+    """Applying a partial document silently put every rule it left out back to its default."""
+    with served_market.engine.connect() as connection:
+        before = active_rule_set(connection)
+    assert before is not None and before.document["blend"]["stated"] == 1.0  # version 1, applied above
+    first = post_form(operator, "/console/rules/apply", document="top_k: 30", why="longer lists")
+    assert first.status_code == 409
+    text = page_text(first)
+    assert (
+        "Nothing was applied yet. 3 rules change, of which 2 reset to defaults: blend.model, blend.stated, top_k. "
+        "Left out of the document, so back to the default: blend.model, blend.stated. Apply again to confirm."
+    ) in text
+    with served_market.engine.connect() as connection:
+        assert active_rule_set(connection).version == before.version
+    token = re.search(r'name="confirm_reset" value="([0-9a-f]+)"', first.get_data(as_text=True))
+    assert token, "the page carries the confirmation of exactly these resets"
+
+    other_resets = post_form(
+        operator, "/console/rules/apply", document="blend: {model: 0.0}\ntop_k: 30", why="longer lists",
+        confirm_reset=token.group(1),
+    )  # fmt: skip
+    assert other_resets.status_code == 409  # other resets than those confirmed: asked again
+
+    confirmed = post_form(
+        operator, "/console/rules/apply", document="top_k: 30", why="longer lists", confirm_reset=token.group(1)
+    )
+    assert confirmed.status_code == 303
+    with served_market.engine.connect() as connection:
+        stored = active_rule_set(connection)
+    assert stored.version == before.version + 1
+    assert (stored.document["top_k"], stored.document["blend"]["stated"]) == (30, 0.0)

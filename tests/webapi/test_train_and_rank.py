@@ -56,7 +56,7 @@ def test_ranking_before_any_training_says_what_to_do(pushed: dict) -> None:
 
 def test_every_investor_gets_k_live_packages_and_every_live_package_its_buyers(pushed: dict, market) -> None:  # type: ignore[no-untyped-def]
     push, live = pushed["push"], live_ids(market.packages)
-    assert set(push) == {"investors", "packages"}
+    assert set(push) == {"investors", "packages", "below_floor"}
     registered = market.investors[market.investors["registered_at"] <= pd.Timestamp(AS_OF)]
     assert set(push["investors"]) == set(registered["investor_id"])
     assert set(push["packages"]) == live
@@ -108,3 +108,14 @@ def test_models_list_json_names_the_active_version(pushed: dict) -> None:
 def test_rank_reports_the_rule_set_and_what_the_exposure_floor_did(pushed: dict) -> None:
     assert "rule set 0" in pushed["output"]  # no stored rule set: the built-in defaults
     assert "exposure floor lifted" in pushed["output"]
+
+
+def test_rank_names_each_listing_still_below_the_floor_and_why(pushed: dict) -> None:
+    output, below = pushed["output"], pushed["push"]["below_floor"]
+    unmet = int(output.split(" still below it")[0].rsplit("(", 1)[1])
+    assert len(below) == unmet
+    lines = [line.strip() for line in output.splitlines() if line.startswith("  below the floor: ")]
+    assert len(lines) == unmet
+    for entry, line in zip(below, lines, strict=True):
+        assert entry["reason"] and entry["package_id"] in line and line.endswith(entry["reason"])
+        assert entry["in_top"] < 3

@@ -26,6 +26,7 @@ from flask import current_app, g, request
 from sqlalchemy import Engine
 
 from data.api_keys import INVESTOR, OPERATOR, PLATFORM, ApiKey, get_key, secret_matches, split_key
+from data.wording import article
 from webapi.api.problems import ProblemError
 
 AUTH_EXTENSION = "assetmatch.api_keys"
@@ -118,7 +119,7 @@ def require(*roles: str) -> Callable[[View], View]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             caller = authenticate()
             if caller.role not in roles:
-                raise ProblemError(403, f"a {caller.role} key may not {_action()}")
+                raise ProblemError(403, f"{article(caller.role + ' key')} may not {_action()}")
             return view(*args, **kwargs)
 
         guarded.roles = tuple(roles)  # type: ignore[attr-defined]  # read by the OpenAPI document

@@ -3,7 +3,10 @@
 An event is acknowledged only after it is committed, so a 2xx means it is stored. Repeats are
 recognised by ``event_id`` (or, without one, by the id derived from the event's content, as an
 import does) and counted as duplicates instead of being stored twice, so a client that is unsure
-whether a request went through simply sends it again.
+whether a request went through simply sends it again. A repeat must be the same event: an id
+stored with other content is a 409 conflict and the whole batch is refused (nothing stored), so
+no event is ever dropped silently. An investor key's ids are scoped to its investor and its
+``request_id``s must name lists that served it (:mod:`webapi.api.event_scope`).
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from flask import Blueprint, Response, current_app
 from data.api_keys import INVESTOR, PLATFORM
 from data.bulk_write import insert_new_events
 from data.contract import EVENT_FIELDS
+from data.event_conflicts import EventConflictError
 from data.json_records import read_json_records, storable_id
 from data.market_journal import stored_ids
 from data.schema import investors_table, packages_table
 from webapi import metrics
-from webapi.api.auth import require, require_own_investor
-from webapi.api.context import engine, fold_in_now
+from webapi.api.auth import current_caller, require, require_own_investor
+from webapi.api.context import engine, fold_in_now, served_lists
+from webapi.api.event_scope import conflict_problem, refuse_foreign_request_ids, scope_investor_event_ids
 from webapi.api.params import json_body
 from webapi.api.problems import ProblemError
 
@@ -35,7 +40,10 @@ AT_ONCE = ("dismiss", "win")
 @bp.post("/v1/events")
 @require(PLATFORM, INVESTOR)
 def post_events() -> Response:
-    """Store one event object, or ``{"events": [...]}``; 201 if any was new, 200 if all were repeats."""
+    """Store one event object, or ``{"events": [...]}``; 201 if any was new, 200 if all were repeats.
+
+    409 if any event's id is stored with other content (then none is stored).
+    """
     items, batch = _items(json_body())
     limit = int(current_app.config["MAX_EVENTS_PER_REQUEST"])
     if len(items) > limit:
@@ -47,13 +55,24 @@ def post_events() -> Response:
             if isinstance(item, dict) and isinstance(item.get("investor_id"), str)
         ]
     )
+    caller = current_caller()
+    own = caller.investor_id if caller.role == INVESTOR else None
+    if own is not None:
+        items = scope_investor_event_ids(items, own, batch)
     store = engine()
     with store.connect() as connection:
         investors = stored_ids(connection, investors_table.c.investor_id, _referenced(items, "investor_id"))
         packages = stored_ids(connection, packages_table.c.package_id, _referenced(items, "package_id"))
     events = read_json_records(items, EVENT_FIELDS, "events" if batch else "", investors, packages)
-    with store.begin() as connection:
-        accepted = insert_new_events(connection, events)
+    if own is not None and events["request_id"].notna().any():
+        served_lists().flush()  # this process's own recent lists count too
+        with store.connect() as connection:
+            refuse_foreign_request_ids(connection, events, own, batch)
+    try:
+        with store.begin() as connection:
+            accepted = insert_new_events(connection, events)
+    except EventConflictError as error:
+        raise conflict_problem(error.conflicts, events.attrs.get("lines"), batch, own is None) from None
     duplicates = len(items) - accepted
     metrics.events_ingested(accepted, duplicates)
     if accepted and events["event_type"].isin(AT_ONCE).any():

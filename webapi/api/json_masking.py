@@ -5,6 +5,10 @@ Masking at the one place JSON is written, rather than in each view, means a view
 mobile or bank card. Only strings are masked; numbers are never touched, so amounts stay exact.
 Timestamps are written as ISO 8601 (naive values are UTC, like every stored timestamp).
 
+Id fields (``investor_id``, ``event_ids``, ... see :func:`data.identifiers.is_id_key`) are the
+exception: they are written as they are, because masking an id corrupts it, and the boundary
+refuses any id that looks like personal data, so there is nothing in one to hide.
+
 A list response repeats the same short strings (reason texts, codes, ids) thousands of times a
 second, so the masked form of short strings is cached: masking costs a dictionary lookup, not a
 regular-expression scan, on the serving path.
@@ -18,6 +22,7 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
+from data.identifiers import is_id_key
 from data.masking import mask_personal_data
 
 #: Strings up to this long have their masked form cached.
@@ -34,10 +39,17 @@ def masked(value: Any) -> Any:
     if isinstance(value, str):
         return _masked_short(value) if len(value) <= CACHED_LENGTH else mask_personal_data(value)
     if isinstance(value, dict):
-        return {key: masked(item) for key, item in value.items()}
+        return {key: item if is_id_key(key) and _ids(item) else masked(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [masked(item) for item in value]
     return value
+
+
+def _ids(value: Any) -> bool:
+    """Whether a value is what an id field holds: an id, a list of ids, or none."""
+    if isinstance(value, list | tuple):
+        return all(item is None or isinstance(item, str) for item in value)
+    return value is None or isinstance(value, str)
 
 
 def _iso(value: Any) -> Any:

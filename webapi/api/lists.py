@@ -16,11 +16,15 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app
 
 from data.api_keys import INVESTOR, OPERATOR, PLATFORM
+from data.identifiers import fresh_id
 from data.json_records import storable_id
+from data.market_journal import INVESTOR as INVESTOR_KIND
+from data.market_journal import PACKAGE as PACKAGE_KIND
 from data.served_lists import BUYERS, RECOMMENDATIONS, SIMILAR, ServedList
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from matching.matcher import Matcher
 from matching.ranked import RankedList
+from webapi import metrics
 from webapi.api.auth import EVERY_ROLE, READERS, require, require_own_investor, require_role_for
 from webapi.api.context import served_lists, serving_state
 from webapi.api.params import bool_param, int_param
@@ -81,10 +85,19 @@ def _serve(
         require_role_for("include_removed", OPERATOR)
     state = serving_state()
     now = state.clock()
-    with state.serving() as snapshot:
-        ranked = rank(snapshot.matcher, now)
-    request_id = uuid.uuid4().hex
+    try:
+        with state.serving() as snapshot:
+            ranked = rank(snapshot.matcher, now)
+    except (UnknownInvestorError, UnknownPackageError):
+        # Perhaps created through another process since this one last polled: read-your-writes
+        # across workers means looking in the store before answering 404.
+        if not state.catch_up(INVESTOR_KIND if subject_key == "investor_id" else PACKAGE_KIND, subject_id):
+            raise
+        with state.serving() as snapshot:
+            ranked = rank(snapshot.matcher, now)
+    request_id = fresh_id(lambda: uuid.uuid4().hex)
     model_version = snapshot.model_version.version
+    warnings = _emptied_by_cross_border(ranked) if kind == RECOMMENDATIONS else []
     body = {
         "request_id": request_id,
         subject_key: subject_id,
@@ -93,6 +106,7 @@ def _serve(
         "rule_version": snapshot.rule_version,
         "served_at": utc_text(now),
         **ranked.to_json(explain=explain, include_removed=include_removed),
+        **({"warnings": warnings} if warnings else {}),
     }
     served = tuple(
         {"id": item.id, "rank": item.rank, "score": round(float(item.score), 6)} for item in ranked.items
@@ -103,3 +117,19 @@ def _serve(
     response = current_app.json.response(body)
     response.headers["X-Request-ID"] = request_id
     return response
+
+
+def _emptied_by_cross_border(ranked: RankedList) -> list[str]:
+    """A warning (and a count in the metrics) when ``cross_border_only`` alone left a list empty.
+
+    The contract's ``cross_border_eligible`` is optional and false by default, so on a market
+    that does not fill it the rule hides every listing from a foreign institution; that must
+    not happen silently.
+    """
+    if ranked.items or not any(item.reasons[0].code == "cross_border" for item in ranked.removed):
+        return []
+    metrics.empty_list("cross_border")
+    return [
+        "empty list: eligibility.cross_border_only is on and no live listing this foreign "
+        "institution may otherwise buy is marked cross_border_eligible"
+    ]

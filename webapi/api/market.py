@@ -3,10 +3,15 @@
 An upsert is validated by the contract exactly as an import row is, committed together with
 its journal row (``market_changes``), and folded into this process's matcher before the
 response, so the new listing or investor is recommendable at once, without retraining; every
-other process folds it in on its next poll.
+other process folds it in on its next poll, or at once when a list asks for an id it does not
+know yet (``ServingState.catch_up``). A listing's answer says whether it is live now, by the
+eligibility rule itself, and warns when it is stored but will not be served (closed already,
+not yet listed, or a status that is not on sale).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app
 from sqlalchemy import Column, Table
@@ -17,12 +22,13 @@ from data.contract import INVESTOR_FIELDS, LIVE_STATUSES, PACKAGE_FIELDS, Field
 from data.json_records import read_json_records, storable_id
 from data.market_journal import INVESTOR, PACKAGE, read_investors, read_packages, record_changes, stored_ids
 from data.schema import investors_table, packages_table
+from matching.eligibility import listing_live
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from webapi.api.auth import EVERY_ROLE, require
 from webapi.api.context import engine, fold_in_now, serving_state
 from webapi.api.params import json_body
 from webapi.api.problems import ProblemError
-from webapi.api.records import record_json
+from webapi.api.records import record_json, utc_text
 from webapi.model_store import utc_now
 
 bp = Blueprint("market", __name__)
@@ -40,7 +46,7 @@ def put_investor(investor_id: str) -> Response:
 @bp.put("/v1/packages/<package_id>")
 @require(PLATFORM)
 def put_package(package_id: str) -> Response:
-    """Create or replace a listing; 201 when new, 200 when updated."""
+    """Create or replace a listing; 201 when new, 200 when updated; says whether it is live now."""
     if not storable_id(package_id):
         raise UnknownPackageError(package_id)
     return _upsert(package_id, "package_id", PACKAGE_FIELDS, packages_table, PACKAGE)
@@ -57,10 +63,30 @@ def get_package(package_id: str) -> dict:
     if rows.empty:
         raise UnknownPackageError(package_id)
     record = record_json(rows.iloc[0].to_dict(), PACKAGE_FIELDS)
-    now = serving_state().clock()
     row = rows.iloc[0]
-    record["live"] = bool(row["status"] in LIVE_STATUSES and row["listed_at"] <= now < row["closes_at"])
+    record["live"] = listing_live(row["status"], row["listed_at"], row["closes_at"], serving_state().clock())
     return record
+
+
+def liveness(row: dict, now: datetime) -> tuple[bool, list[str]]:
+    """Whether a stored listing is live at ``now``, and why not, in words an integrator can act on."""
+    warnings = []
+    if row["status"] not in LIVE_STATUSES:
+        warnings.append(
+            f"status {row['status']!r} is not on sale (live statuses: {', '.join(sorted(LIVE_STATUSES))});"
+            " the listing is stored but served to no one"
+        )
+    if row["closes_at"] <= now:
+        warnings.append(
+            f"the listing closed at {utc_text(row['closes_at'])}, before now ({utc_text(now)});"
+            " it is stored but served to no one"
+        )
+    elif row["listed_at"] > now:
+        warnings.append(
+            f"the listing is not listed yet: it goes live at {utc_text(row['listed_at'])}"
+            f" (now {utc_text(now)})"
+        )
+    return listing_live(row["status"], row["listed_at"], row["closes_at"], now), warnings
 
 
 def _upsert(entity_id: str, key: str, fields: tuple[Field, ...], table: Table, kind: str) -> Response:
@@ -85,6 +111,10 @@ def _upsert(entity_id: str, key: str, fields: tuple[Field, ...], table: Table, k
         record_changes(connection, kind, [entity_id], utc_now())
         stored = (read_investors if kind == INVESTOR else read_packages)(connection, [entity_id])
     fold_in_now("an upsert")
-    response = current_app.json.response(record_json(stored.iloc[0].to_dict(), fields))
+    row = stored.iloc[0].to_dict()
+    body = record_json(row, fields)
+    if kind == PACKAGE:
+        body["live"], body["warnings"] = liveness(row, serving_state().clock())
+    response = current_app.json.response(body)
     response.status_code = 200 if existed else 201
     return response

@@ -181,6 +181,21 @@ SCHEMAS: dict[str, Any] = {
     "InvestorRecord": _output(INVESTOR_FIELDS),
     "PackageRecord": _output(PACKAGE_FIELDS),
     "PackageView": _output(PACKAGE_FIELDS, {"live": {"type": "boolean"}}),
+    "PackageUpserted": _output(
+        PACKAGE_FIELDS,
+        {
+            "live": {
+                "type": "boolean",
+                "description": "on sale now: a live status, listed, not yet closed",
+            },
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "why a stored listing is served to no one"
+                " (closed, not yet listed, not on sale)",
+            },
+        },
+    ),
     "Event": _record_schema(EVENT_FIELDS),
     "EventBatch": {
         "type": "object",
@@ -194,14 +209,27 @@ SCHEMAS: dict[str, Any] = {
             "accepted": {"type": "integer", "description": "events stored by this request"},
             "duplicates": {
                 "type": "integer",
-                "description": "events already stored (or repeated in the batch)",
+                "description": "identical events already stored (or repeated in the batch)",
             },
-            "event_ids": {"type": "array", "items": {"type": "string"}},
+            "event_ids": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the ids stored"
+                " (an investor key's own ids prefixed with its investor id and '/')",
+            },
         },
     },
     "Reason": {
         "type": "object",
-        "properties": {"code": {"type": "string"}, "text": {"type": "string"}, "effect": {"type": "number"}},
+        "properties": {
+            "code": {"type": "string"},
+            "text": {"type": "string"},
+            "effect": {"type": "number"},
+            "informative": {
+                "type": "boolean",
+                "description": "true when the reason did not move the score (effect 0)",
+            },
+        },
     },
     "RankedItem": {
         "type": "object",
@@ -232,6 +260,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _ref("RankedItem"),
                 "description": "operators with include_removed=true: what a rule removed, and why",
+            },
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "present when a rule alone left the list empty (e.g. cross_border_only)",
             },
         },
     },
@@ -272,6 +305,17 @@ SCHEMAS: dict[str, Any] = {
             "document": {"type": "object"},
             "serving_version": {"type": "integer", "nullable": True},
             "changes": {"type": "array", "items": {"type": "string"}},
+            "rule_changes": _ref("RuleChanges"),
+        },
+    },
+    "RuleChanges": {
+        "type": "object",
+        "description": "what a full rule document changes from the active version; reset: rules it "
+        "leaves out that go back to their defaults",
+        "properties": {
+            "changed": {"type": "array", "items": {"type": "string"}},
+            "reset": {"type": "array", "items": {"type": "string"}},
+            "summary": {"type": "string"},
         },
     },
     "RuleHistory": {
@@ -424,8 +468,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_path_id("package_id", "the listing")],
         "requestBody": {"required": True, "content": {JSON: {"schema": _ref("Package")}}},
         "responses": {
-            "200": _json(_ref("PackageRecord"), "updated"),
-            "201": _json(_ref("PackageRecord"), "created"),
+            "200": _json(_ref("PackageUpserted"), "updated"),
+            "201": _json(_ref("PackageUpserted"), "created"),
             **_errors(400, 401, 403, 404, 413, 415, 422, 503),
         },
     },
@@ -448,7 +492,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {
             "201": _json(_ref("EventResult"), "stored (some or all were new)"),
             "200": _json(_ref("EventResult"), "every event was already stored"),
-            **_errors(400, 401, 403, 413, 415, 422, 503),
+            **_errors(400, 401, 403, 409, 413, 415, 422, 503),
         },
     },
     ("/v1/rules", "get"): {

@@ -15,6 +15,7 @@ from data.api_keys import OPERATOR
 from data.market_frames import load_market
 from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
 from matching.preview import preview_rules
+from matching.rule_changes import rule_changes
 from matching.rule_document import RuleDocumentError, parse_rule_document
 from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.api.auth import current_caller, require
@@ -56,10 +57,16 @@ def get_history() -> dict:
 @bp.put("/v1/rules")
 @require(OPERATOR)
 def put_rules() -> dict:
-    """Apply a new rule set: ``{"document": ..., "why": ...}`` as JSON, or YAML text with ``?why=``."""
+    """Apply a new rule set: ``{"document": ..., "why": ...}`` as JSON, or YAML text with ``?why=``.
+
+    The document is a full rule set (a rule left out takes its default), so the answer says which
+    rules changed and which of them went back to their defaults (``rule_changes``).
+    """
     document, why = _document_and_why()
     author = current_caller().author[:AUTHOR_MAX_LENGTH]
     with engine().begin() as connection:
+        _, current = active_rules(connection)
+        _, changes = rule_changes(current, document)
         try:
             version = apply_rules(connection, document, author, why, utc_now())
         except RuleSetAuditError as error:
@@ -67,7 +74,7 @@ def put_rules() -> dict:
                 422, str(error), errors=[{"field": "why", "path": "/why", "message": str(error)}]
             ) from None
     serving_state().use_rules(version.version, parse_rule_document(version.document))
-    return version.to_json()
+    return {**version.to_json(), "rule_changes": changes.to_json()}
 
 
 def _document_and_why() -> tuple[Any, str]:
@@ -142,19 +149,25 @@ def preview() -> dict:
     document = body["document"]
     if not isinstance(document, dict | str):
         raise RuleDocumentError(["(document): must be a mapping of rules or its YAML/JSON text"])
-    candidate = parse_rule_document(document)
+    parse_rule_document(document)
     state = serving_state()
     with state.serving() as snapshot:
         version = snapshot.model_version
     store = engine()
     with store.connect() as connection:
         active_version, active = active_rules(connection)
+    candidate, changes = rule_changes(active, document)
     model = load_artifact(version)
     market = load_market(store)
     result = preview_rules(
         market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline
     )
-    return {"model_version": version.version, "active_rule_version": active_version, **result.to_json()}
+    return {
+        "model_version": version.version,
+        "active_rule_version": active_version,
+        "rule_changes": changes.to_json(),
+        **result.to_json(),
+    }
 
 
 PREVIEW_FIELDS = frozenset({"document", "investors", "k", "offline"})

@@ -23,9 +23,10 @@ from werkzeug.exceptions import HTTPException
 
 from data.masking import mask_personal_data
 from webapi.api.problems import ProblemError
-from webapi.console import exposure, models, rules, signin  # noqa: F401 - each adds its views to bp
+from webapi.console import exposure, headers, models, rules, signin  # noqa: F401 - each adds its views to bp
 from webapi.console.blueprint import bp
 from webapi.console.secret import install_secret_key
+from webapi.console.session_cookie import ConsoleSessionInterface
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 def register_console(app: Flask) -> None:
     """Install the session key, the masking of every rendered value, and the console's routes."""
     install_secret_key(app)
+    app.session_interface = ConsoleSessionInterface()
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's default sets no SameSite at all
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.jinja_env.finalize = masked

@@ -11,7 +11,7 @@ investors actually got, and the report reads either:
 ``push``
     The latest daily batch push (``assetmatch rank --out``), the JSON file at ``PUSH_FILE``
     (default ``<instance>/push.json``, where ``scripts/demo.sh`` writes it): each investor's
-    ranked list as pushed.
+    ranked list as pushed, and why each listing it left below the floor stayed there.
 
 A listing reaches an investor "in the top" when its best rank there is at most
 ``floor_top_k``; it is below the floor when fewer than ``floor_investors`` investors have it
@@ -65,6 +65,7 @@ class Exposures:
     description: str
     deliveries: dict[str, dict[str, Delivery]] = field(default_factory=dict)
     problem: str | None = None  # why the source could not be read (nothing is counted then)
+    below_floor_reasons: dict[str, str] = field(default_factory=dict)  # the push's own "why"
 
     def record(
         self,
@@ -149,6 +150,11 @@ def push_exposures(path: Path) -> Exposures:
         exposures.problem = f"the batch push at {path} has no investors' lists"
         return exposures
     exposures.description = f"the latest batch push, {path} (written {stamp})"
+    below_floor = payload.get("below_floor")
+    for entry in below_floor if isinstance(below_floor, list) else []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("package_id"), str):
+            if isinstance(entry.get("reason"), str):
+                exposures.below_floor_reasons[entry["package_id"]] = entry["reason"]
     for investor_id, package_ids in investors.items():
         if isinstance(package_ids, list):
             for rank, package_id in enumerate(package_ids, start=1):

@@ -3,7 +3,8 @@
 ``matching.preview.RulePreview.to_json`` is the one description of a preview (the API returns
 it as is); this module only arranges it for a page: each change as one entry with the
 listing's title, entries in the order of the list they end up in, and the offline metrics as a
-table with the candidate's change from the active rules.
+table with the candidate's change from the active rules. The page leads with the decision (which
+rules change, which reset to defaults, the counts and the metrics) and folds each investor's diff.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class PreviewView:
     split: dict[str, Any]
     model_version: str
     active_rule_version: int
+    rule_changes: Mapping[str, Any]
 
 
 def investor_diffs(lists: list[Mapping[str, Any]], titles: Mapping[str, str]) -> list[InvestorDiff]:
@@ -133,6 +135,7 @@ def preview_view(preview: Mapping[str, Any], titles: Mapping[str, str]) -> Previ
         split=preview["offline"]["split"],
         model_version=preview["model_version"],
         active_rule_version=preview["active_rule_version"],
+        rule_changes=preview.get("rule_changes") or {"changed": [], "reset": [], "summary": ""},
     )
 
 

@@ -8,6 +8,7 @@ The page keeps the editor's text across actions, so a refused document is fixed 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -17,16 +18,12 @@ from data.market_frames import load_market
 from data.package_summaries import package_summaries
 from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
 from matching.preview import preview_rules
-from matching.rule_document import (
-    RuleDocumentError,
-    document_changes,
-    parse_rule_document,
-    render_document,
-    rule_set_to_document,
-)
+from matching.rule_changes import RuleChanges, rule_changes
+from matching.rule_document import RuleDocumentError, parse_rule_document, render_document
 from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.api.context import engine, serving_state
 from webapi.console.blueprint import bp
+from webapi.console.processes import rules_served, serving_processes, serving_summary
 from webapi.console.preview_view import PreviewView, preview_view, previewed_package_ids
 from webapi.console.signin import operator
 from webapi.model_store import NoActiveModelError, utc_now
@@ -48,19 +45,23 @@ def rules_page() -> str:
 
 @bp.post("/rules/validate")
 def validate() -> tuple[str, int]:
-    """Check the edited document; say what it changes from the active rules."""
+    """Check the edited document; say what it changes from the active rules, resets included."""
     text = _document_text()
     try:
-        candidate = parse_rule_document(text)
+        changes = _changes_from_active(text)
     except RuleDocumentError as error:
         return _page(text, problems=error.problems), 422
-    changes = _changes_from_active(rule_set_to_document(candidate))
-    notice = (
-        f"Valid. It changes {len(changes)} rule(s) from the active set: {', '.join(changes)}."
-        if changes
-        else "Valid. It is the same as the active rule set."
-    )
-    return _page(text, notice=notice), 200
+    return _page(text, notice=_changes_notice("Valid.", changes), warn=bool(changes.reset)), 200
+
+
+def _changes_notice(lead: str, changes: RuleChanges) -> str:
+    """``Valid. 3 rules change, of which 1 resets to its default: ...`` for the validation panel."""
+    if not changes.changed:
+        return f"{lead} It is the same as the active rule set."
+    notice = f"{lead} {changes.summary[0].upper()}{changes.summary[1:]}: {', '.join(changes.changed)}."
+    if changes.reset:
+        notice += f" Left out of the document, so back to the default: {', '.join(changes.reset)}."
+    return notice
 
 
 @bp.post("/rules/preview")
@@ -70,7 +71,7 @@ def preview() -> tuple[str, int]:
     options = _preview_options()
     problems = options.pop("problems")
     try:
-        candidate = parse_rule_document(text)
+        parse_rule_document(text)
     except RuleDocumentError as error:
         problems = [*problems, *error.problems]
     if problems:
@@ -84,6 +85,7 @@ def preview() -> tuple[str, int]:
     store = engine()
     with store.connect() as connection:
         active_version, active = active_rules(connection)
+    candidate, changes = rule_changes(active, text)
     result = preview_rules(
         load_market(store),
         load_artifact(version),
@@ -94,7 +96,12 @@ def preview() -> tuple[str, int]:
         k=options["k"],
         offline=options["offline"],
     )
-    document = {"model_version": version.version, "active_rule_version": active_version, **result.to_json()}
+    document = {
+        "model_version": version.version,
+        "active_rule_version": active_version,
+        "rule_changes": changes.to_json(),
+        **result.to_json(),
+    }
     with store.connect() as connection:
         titles = {
             p: s.title for p, s in package_summaries(connection, previewed_package_ids(document)).items()
@@ -104,17 +111,25 @@ def preview() -> tuple[str, int]:
 
 @bp.post("/rules/apply")
 def apply() -> Response | tuple[str, int]:
-    """Store the edited rules as the new active version, with the operator's reason."""
+    """Store the edited rules as the new active version, with the operator's reason.
+
+    A document that leaves out rules the active version sets would put them back to their
+    defaults: the first Apply only shows which ones (409, nothing stored) and asks to confirm;
+    Apply again with the same resets confirmed stores it.
+    """
     text = _document_text()
     why = request.form.get("why", "")
     author = operator().author[:AUTHOR_MAX_LENGTH]
     problems = [] if why.strip() else ["why: say why the rules change (a non-empty text)"]
     try:
-        parse_rule_document(text)
+        changes = _changes_from_active(text)
     except RuleDocumentError as error:
         problems += error.problems
     if problems:
         return _page(text, problems=problems, why=why), 422
+    if changes.reset and request.form.get("confirm_reset") != _reset_token(changes):
+        notice = _changes_notice("Nothing was applied yet.", changes) + " Apply again to confirm."
+        return _page(text, notice=notice, why=why, confirm_reset=_reset_token(changes), warn=True), 409
     try:
         with engine().begin() as connection:
             version = apply_rules(connection, text, author, why, utc_now())
@@ -125,6 +140,11 @@ def apply() -> Response | tuple[str, int]:
     serving_state().use_rules(version.version, parse_rule_document(version.document))
     flash(f"Rule set version {version.version} is active: {version.reason}", "success")
     return redirect(url_for("console.rules_page"), 303)
+
+
+def _reset_token(changes: RuleChanges) -> str:
+    """What a confirmation names: the resets the operator saw (other resets ask again)."""
+    return hashlib.sha256("\n".join(changes.reset).encode("utf-8")).hexdigest()[:16]
 
 
 def _document_text() -> str:
@@ -150,11 +170,10 @@ def _preview_options() -> dict[str, Any]:
     return values
 
 
-def _changes_from_active(document: dict[str, Any]) -> list[str]:
+def _changes_from_active(text: str) -> RuleChanges:
     with engine().connect() as connection:
-        stored = active_rule_set(connection)
-    active = defaults_json()["document"] if stored is None else stored.document
-    return document_changes(active, document)
+        _, active = active_rules(connection)
+    return rule_changes(active, text)[1]
 
 
 def _page(
@@ -164,15 +183,15 @@ def _page(
     preview: PreviewView | None = None,
     why: str = "",
     form: dict[str, Any] | None = None,
+    confirm_reset: str | None = None,
+    warn: bool = False,
 ) -> str:
     """The rules page around the editor's ``text`` and the outcome of the last action."""
     with engine().connect() as connection:
         stored = active_rule_set(connection)
         history = rule_history(connection)
     active = defaults_json() if stored is None else stored.to_json()
-    state = serving_state()
-    state.refresh()
-    snapshot = state.snapshot
+    processes = serving_processes(lambda process: process["rule_version"] == active["version"])
     versions = [{**version.to_json(), "changes": changes} for version, changes in history]
     versions.append({**defaults_json(), "status": "retired" if history else "active", "changes": []})
     if form is None:  # keep what the operator set in the preview options across the other actions
@@ -183,7 +202,7 @@ def _page(
     return render_template(
         "console/rules.html",
         active=active,
-        serving_version=snapshot.rule_version if snapshot else None,
+        serving=serving_summary(processes, f"rule set version {active['version']}", rules_served),
         document_text=text,
         problems=problems or [],
         notice=notice,
@@ -191,4 +210,6 @@ def _page(
         why=why,
         form=options,
         history=versions,
+        confirm_reset=confirm_reset,
+        warn=warn,
     )

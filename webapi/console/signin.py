@@ -1,10 +1,12 @@
 """Signing operators in and out, and the two checks every console request passes.
 
-An operator signs in with an operator API key, the same key the JSON API takes. The session
-cookie (signed with the app's ``SECRET_KEY``, see ``webapi.console.secret``) then holds the
-key's public id, never its secret: a copied cookie does not reveal a key that works on the API.
-On every request the key is looked up again (through the API's short key cache), so revoking
-it, or a sign-in older than ``CONSOLE_SESSION_HOURS`` (default 12), signs the operator out.
+An operator signs in with an operator API key, the same key the JSON API takes. A sign-in is a
+row in the store (``data.console_sessions``); the session cookie (signed with the app's
+``SECRET_KEY``, see ``webapi.console.secret``) carries only that row's random id, never the key's
+secret: a copied cookie does not reveal a key that works on the API. On every request the row
+and the key are looked up again, so **Sign out** (the row is deleted), revoking the key (every
+row of the key is deleted) or a sign-in older than ``CONSOLE_SESSION_HOURS`` (default 12) ends
+the session on every process at once; a copy of the cookie replayed afterwards signs no one in.
 
 Every POST must carry the session's CSRF token in its ``csrf_token`` field. The cookie is sent
 with any request the browser makes to this site, including one a foreign page triggers; the
@@ -15,17 +17,23 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from data.api_keys import OPERATOR, ApiKey, secret_matches, split_key
+from data.console_sessions import end_session, session_key_id, start_session
+from data.wording import article
 from webapi.api.auth import AUTH_EXTENSION, Caller
+from webapi.app import store_engine
 from webapi.console.blueprint import bp
+from webapi.model_store import utc_now
 
 CSRF_FIELD = "csrf_token"
+#: The cookie's field with the sign-in's random id (``data.console_sessions``).
+SESSION_ID = "sid"
 DEFAULT_SESSION_HOURS = 12.0
 #: Pages reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
@@ -89,13 +97,14 @@ def _csrf_ok() -> bool:
 
 
 def _signed_in() -> Caller | None:
-    """The operator of the session, or None (the session is cleared when it no longer holds)."""
-    key_id = session.get("key_id")
-    if not key_id:
+    """The operator of the session, or None (the cookie is cleared when its sign-in has ended)."""
+    session_id = session.get(SESSION_ID)
+    if not session_id:
         return None
-    hours = float(current_app.config.get("CONSOLE_SESSION_HOURS", DEFAULT_SESSION_HOURS))
-    if time.time() - float(session.get("signed_in_at", 0)) > hours * 3600:
-        _sign_out("Your sign-in has expired. Sign in again.")
+    with store_engine().connect() as connection:
+        key_id = session_key_id(connection, str(session_id), utc_now())
+    if key_id is None:
+        _sign_out("Your sign-in has ended (signed out, expired or revoked). Sign in again.")
         return None
     key = current_app.extensions[AUTH_EXTENSION].get(key_id)
     if key is None or not key.active or key.role != OPERATOR:
@@ -107,6 +116,11 @@ def _signed_in() -> Caller | None:
 def _sign_out(message: str) -> None:
     session.clear()
     flash(message, "error")
+
+
+def session_lifetime() -> timedelta:
+    """How long a sign-in lasts (``CONSOLE_SESSION_HOURS``)."""
+    return timedelta(hours=float(current_app.config.get("CONSOLE_SESSION_HOURS", DEFAULT_SESSION_HOURS)))
 
 
 def check_key(presented: str) -> ApiKey:
@@ -122,7 +136,9 @@ def check_key(presented: str) -> ApiKey:
         raise SignInRefused(f"API key {key_id} was revoked.", 401)
     if key.role != OPERATOR:
         raise SignInRefused(
-            f"A {key.role} key cannot sign in to the operator console: sign in with an operator key.", 403
+            f"{article(key.role + ' key').capitalize()} cannot sign in to the operator console: "
+            "sign in with an operator key.",
+            403,
         )
     return key
 
@@ -137,15 +153,21 @@ def login() -> Response | str | tuple[str, int]:
         key = check_key(request.form.get("api_key", ""))
     except SignInRefused as refused:
         return render_template("console/login.html", next=target, error=refused.message), refused.status
-    session.clear()  # a new session, and a new CSRF token, for the signed-in operator
-    session["key_id"] = key.key_id
-    session["signed_in_at"] = time.time()
+    with store_engine().begin() as connection:
+        session_id = start_session(connection, key.key_id, utc_now(), session_lifetime())
+    session.clear()  # a new session id, and a new CSRF token, for the signed-in operator
+    session[SESSION_ID] = session_id
     csrf_token()
     return redirect(target or url_for("console.rules_page"), 303)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    """End the sign-in in the store, so a copy of the cookie no longer works anywhere."""
+    session_id = session.get(SESSION_ID)
+    if session_id:
+        with store_engine().begin() as connection:
+            end_session(connection, str(session_id))
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("console.login"), 303)
