@@ -49,7 +49,12 @@ def test_bid_counts_are_the_distinct_listings_bid_on_in_the_year_before_now(
 ) -> None:
     events = market.events
     year = events[(events["occurred_at"] < cutoff) & (events["occurred_at"] >= cutoff - timedelta(days=365))]
-    bids = year[year["event_type"].isin(["bid", "win"])].merge(market.packages, on="package_id")
+    bids = year[year["event_type"].isin(["bid", "win"])][["investor_id", "package_id"]]
+    listing = market.packages.set_index("package_id")
+    bids = bids.assign(
+        asset_type=bids["package_id"].map(listing["asset_type"]),
+        province=bids["package_id"].map(listing["province"]),
+    )
     investor_id = bids["investor_id"].value_counts().index[0]
     mine = bids[bids["investor_id"] == investor_id].drop_duplicates("package_id")
     asset_type, province = mine.iloc[0][["asset_type", "province"]]
