@@ -12,7 +12,12 @@ does. The second stage is trained on pseudo-cold folds of the history before the
 - buyer recall@20/@50 of listings' buyer lists: first stage alone vs the buyer classifier over
   each listing's first-stage top ``--candidates`` eligible investors.
 
+Each is judged twice: on the logged events (what the legacy feed happened to show) and on
+labels drawn at full exposure (every investor shown every test listing, from the generator's
+hidden truth), beside the oracle (the expected outcome under the simulator).
+
     python benchmarks/eval_second_stage.py [--investors 1500 --packages 4000 --seeds 11 12 --folds 3]
+        [--scenario default]
 
 Prints a markdown table (also written to ``--out``). About 2-4 minutes per seed on two cores.
 """
@@ -30,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from data.csv_reader import read_market
-from data.generator import generate_market, write_market
+from data.generator import MarketOracle, generate_market, load_truth, write_market
 from profiles import build_profiles
-from recommender.evaluation.market_report import fit_on_split, model_scores
+from recommender.evaluation.market_report import LABEL_SEED_OFFSET, fit_on_split, model_scores, oracle_scores
 from recommender.evaluation.metrics import ranking_metrics, recall_at
-from recommender.evaluation.split import MarketSplit, time_split
+from recommender.evaluation.split import MarketSplit, relabelled, time_split
 from recommender.hybrid import HybridConfig
 from recommender.second_stage import (
     FEATURE_GROUPS,
@@ -74,22 +79,27 @@ Rows = list[tuple[str, dict[str, float]]]
 
 def run_seed(
     args: argparse.Namespace, seed: int, log: Callable[[str], None]
-) -> tuple[Rows, dict[str, str], dict[str, object]]:
-    """First stage alone, and with the second stage trained on 1 and on ``--folds`` folds."""
+) -> tuple[dict[str, Rows], dict[str, str], dict[str, object]]:
+    """First stage alone, and with the second stage trained on 1 and on ``--folds`` folds, judged
+    on logged and on full-exposure labels."""
     with tempfile.TemporaryDirectory() as scratch:
-        write_market(generate_market(args.investors, args.packages, seed=seed), Path(scratch) / "market")
-        market = read_market(Path(scratch) / "market")
+        directory = Path(scratch) / "market"
+        write_market(generate_market(args.investors, args.packages, seed=seed, scenario=args.scenario), directory)
+        market = read_market(directory)
+        oracle = MarketOracle(load_truth(directory / "truth"))
     end = pd.Timestamp(market.packages["listed_at"].max()).to_pydatetime() + timedelta(seconds=1)
     cutoff = end - timedelta(days=args.window_days)
-    split = time_split(market.investors, market.packages, market.events, cutoff, end)
+    logged = time_split(market.investors, market.packages, market.events, cutoff, end)
+    exposed = relabelled(
+        logged, lambda ids, window: oracle.full_exposure_labels(ids, window, seed + LABEL_SEED_OFFSET)
+    )
     config = HybridConfig(random_state=seed)
     params = SecondStageParams(
         candidates=args.candidates, buyer_candidates=args.candidates, random_state=seed
     )
 
     started = time.perf_counter()
-    first = fit_on_split(split, config)
-    investor_first, buyer_first = model_scores(first, split)
+    first = fit_on_split(logged, config)
     log(f"  seed {seed}: first stage fitted in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     examples = fold_examples(
@@ -97,15 +107,16 @@ def run_seed(
     )
     log(f"  seed {seed}: {args.folds} folds replayed in {time.perf_counter() - started:.0f} s")
 
-    profiles = build_profiles(split.investors, split.train_packages, split.train_events, cutoff)
-    buyer_ids = split.buyer_investor_ids.external_ids.tolist()
-    investors = InvestorContext.build(profiles, split.train_packages, split.train_events, cutoff, buyer_ids)
-    packages = PackageContext.of(split.test_packages)
-    package_ids = split.test_packages["package_id"].tolist()
-    investor_ids = split.test_investor_ids.external_ids.tolist()
+    profiles = build_profiles(logged.investors, logged.train_packages, logged.train_events, cutoff)
+    buyer_ids = logged.buyer_investor_ids.external_ids.tolist()
+    investors = InvestorContext.build(profiles, logged.train_packages, logged.train_events, cutoff, buyer_ids)
+    packages = PackageContext.of(logged.test_packages)
+    package_ids = logged.test_packages["package_id"].tolist()
     mask = eligible(investors, packages, packages.ids.rows(package_ids, "package"))
+    firsts = {name: model_scores(first, split) for name, split in (("logged", logged), ("full exposure", exposed))}
+    splits = {"logged": logged, "full exposure": exposed}
 
-    rows = [("first stage alone", metrics(split, investor_first, buyer_first))]
+    rows: dict[str, Rows] = {name: [("first stage alone", metrics(split, *firsts[name]))] for name, split in splits.items()}
     stages = {}
     for label, used in (("1 fold", examples[:1]), (f"{args.folds} folds", examples)):
         ranking = Examples.concat([r for r, _ in used])
@@ -113,19 +124,24 @@ def run_seed(
         started = time.perf_counter()
         stage = SecondStage.fit(ranking, buyers, params)
         fitted = time.perf_counter() - started
-        reranked = rerank_matrix(stage, investors, packages, investor_ids, package_ids, investor_first)
-        found = buyer_matrix(stage, investors, packages, package_ids, buyer_ids, buyer_first, mask)
-        rows.append((f"+ second stage, {label}", metrics(split, reranked, found)))
         stages[label] = stage
+        for name, split in splits.items():
+            investor_first, buyer_first = firsts[name]
+            investor_ids = split.test_investor_ids.external_ids.tolist()
+            reranked = rerank_matrix(stage, investors, packages, investor_ids, package_ids, investor_first)
+            found = buyer_matrix(stage, investors, packages, package_ids, buyer_ids, buyer_first, mask)
+            rows[name].append((f"+ second stage, {label}", metrics(split, reranked, found)))
         log(f"  seed {seed}: {label}: {len(ranking.groups)} queries, {len(ranking.labels):,} ranking rows, "
-            f"{len(buyers.labels):,} buyer rows, LightGBM {fitted:.0f} s: {rows[-1][1]}")
-    # The buyer classifier alone over the first stage's order beside the plain first stage's own
-    # candidate cut: a candidate block cannot find a bidder the first stage ranked below it.
-    positions = np.argsort(np.argsort(-np.where(mask, buyer_first, -np.inf), axis=1), axis=1)
+            f"{len(buyers.labels):,} buyer rows, LightGBM {fitted:.0f} s: "
+            + "; ".join(f"{name} {rows[name][-1][1]}" for name in splits))
+    for name, split in splits.items():
+        rows[name].append(("oracle (expected outcome)", metrics(split, *oracle_scores(oracle, split))))
+    # A candidate block cannot find a bidder the first stage ranked below it.
+    positions = np.argsort(np.argsort(-np.where(mask, firsts["logged"][1], -np.inf), axis=1), axis=1)
     in_block = positions < args.candidates
-    covered = float(((split.bidders.toarray() > 0) & in_block).sum() / max(split.bidders.nnz, 1))
-    info = {"test investors": len(investor_ids), "test listings": len(package_ids),
-            "bidders within the buyer block": f"{covered:.0%}"}
+    covered = float(((logged.bidders.toarray() > 0) & in_block).sum() / max(logged.bidders.nnz, 1))
+    info = {"test investors (logged / full exposure)": f"{len(logged.test_investor_ids)} / {len(exposed.test_investor_ids)}",
+            "test listings": len(package_ids), "logged bidders within the buyer block": f"{covered:.0%}"}
     return rows, group_gains(stages[f"{args.folds} folds"]), info
 
 
@@ -139,25 +155,28 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--window-days", type=int, default=90)
     parser.add_argument("--candidates", type=int, default=300)
+    parser.add_argument("--scenario", default="default", help="a generator scenario (data.generator.SCENARIOS)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     names = ("ndcg@10", "buyer_recall@20", "buyer_recall@50")
     lines = [
-        f"Market: {args.investors:,} investors × {args.packages:,} packages, test window the last "
-        f"{args.window_days} days, {args.candidates} candidates per query.",
-        "",
-        "| seed | model | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
+        f"Market: {args.investors:,} investors × {args.packages:,} packages, scenario {args.scenario}, test "
+        f"window the last {args.window_days} days, {args.candidates} candidates per query.",
     ]
-    all_rows, gains, infos = {}, {}, {}
+    results, gains, infos = {}, {}, {}
     for seed in args.seeds:
-        rows, gains[seed], infos[seed] = run_seed(args, seed, print)
-        for label, values in rows:
-            all_rows.setdefault(label, []).append(values)
-            lines.append(f"| {seed} | {label} | " + " | ".join(f"{values[n]:.4f}" for n in names) + " |")
-    for label, runs in all_rows.items():
-        mean = {n: float(np.mean([r[n] for r in runs])) for n in names}
-        lines.append(f"| mean | {label} | " + " | ".join(f"{mean[n]:.4f}" for n in names) + " |")
+        results[seed], gains[seed], infos[seed] = run_seed(args, seed, print)
+    for labels in ("logged", "full exposure"):
+        lines += ["", f"Labels: {labels}.", "", "| seed | model | " + " | ".join(names) + " |",
+                  "|---|---|" + "---|" * len(names)]
+        all_rows: dict[str, list[dict[str, float]]] = {}
+        for seed in args.seeds:
+            for label, values in results[seed][labels]:
+                all_rows.setdefault(label, []).append(values)
+                lines.append(f"| {seed} | {label} | " + " | ".join(f"{values[n]:.4f}" for n in names) + " |")
+        for label, runs in all_rows.items():
+            mean = {n: float(np.mean([r[n] for r in runs])) for n in names}
+            lines.append(f"| mean | {label} | " + " | ".join(f"{mean[n]:.4f}" for n in names) + " |")
     lines += ["", "Share of split gain per feature group (ranker / buyer classifier, last seed, all folds):"]
     lines += [""]
     lines += ["| group | gain share |", "|---|---|"]
