@@ -5,7 +5,7 @@ terms a trader would use: how much of the investor's past activity was in this l
 type, province, region, seller type and asset class; whether the reserve sits in its ticket;
 whether the data room is complete enough for a hesitant investor; whether it matches what the
 investor stated. The whole block is computed with numpy gathers, no per-pair Python, so a block
-of 300 candidates costs tens of microseconds. The column order is saved with each model and
+of 300 candidates costs well under a millisecond. The column order is saved with each model and
 checked on load: a model never reads columns it was not trained on.
 """
 

@@ -42,7 +42,7 @@ class SecondStageParams:
     candidates: int = 300  # first-stage packages re-ranked per investor
     buyer_candidates: int = 300  # first-stage investors re-scored per listing
     negatives_per_positive: int = 20  # buyer classifier: non-bidders kept per bidder
-    # 100 trees of 15 leaves: re-ranking 300 candidates costs about 1.5 ms of tree walking
+    # 100 trees of 15 leaves: re-ranking 300 candidates costs about 1.2 ms of tree walking
     # (benchmarks/bench_second_stage.py). 200 trees of 31 at 0.05 cost 3.6 ms and measured
     # NDCG@10 0.128 / buyer recall@50 0.770 against 0.132 / 0.751 here (seed 11, all window
     # listings for both models): no clear gain.
