@@ -102,7 +102,6 @@ def _labels(
         & events["investor_id"].isin(set(present["investor_id"]))
     ]
     on_window = on_window[["investor_id", "package_id", "event_type"]].copy()
-    on_window.attrs = {}  # a reader's row-number arrays: pandas cannot compare them when it aggregates
     graded = on_window.assign(grade=on_window["event_type"].map(RELEVANCE_GRADES)).dropna(subset=["grade"])
     graded = graded.assign(bidder=graded["event_type"].isin(BIDDER_EVENTS))
     pairs = graded.groupby(["investor_id", "package_id"], as_index=False)
