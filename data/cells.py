@@ -197,6 +197,18 @@ def _well_formed(text: CellText, pattern: str) -> np.ndarray:
     return pd.Series(text.uniques, dtype=object).str.fullmatch(pattern).to_numpy(dtype=bool)
 
 
+def _number_message(raw: np.ndarray, pattern: str, kind: str) -> MessageFor:
+    """Phrase a refused number: out of range when it is written right, else what it must look like."""
+
+    def message(row: int) -> str:
+        value = raw[row].strip()
+        if re.fullmatch(pattern, value):
+            return f"{quote(value)} is out of range"
+        return f"{quote(value)} is not {kind}"
+
+    return message
+
+
 def _parse_decimal(spec: Field, raw: np.ndarray) -> ParsedColumn:
     """A plain decimal number, as ``float64`` with ``NaN`` for missing."""
     text = CellText.of(raw)
@@ -206,12 +218,7 @@ def _parse_decimal(spec: Field, raw: np.ndarray) -> ParsedColumn:
     fits = well_formed & np.isfinite(numbers)  # hundreds of digits overflow to inf
     numbers[~fits] = np.nan
 
-    def message(row: int) -> str:
-        value = raw[row].strip()
-        if re.fullmatch(_DECIMAL, value):
-            return f"{quote(value)} is out of range"
-        return f"{quote(value)} is not a plain decimal number (no separators or exponent)"
-
+    message = _number_message(raw, _DECIMAL, "a plain decimal number (no separators or exponent)")
     values = text.rows(numbers)
     return ParsedColumn(values, text.empty, text.rows((text.uniques != "") & ~fits), message, numbers=values)
 
@@ -225,12 +232,7 @@ def _parse_int(spec: Field, raw: np.ndarray) -> ParsedColumn:
     integers[fits] = text.uniques[fits].astype(np.int64)
     invalid = text.rows((text.uniques != "") & ~fits)
 
-    def message(row: int) -> str:
-        value = raw[row].strip()
-        if re.fullmatch(_INTEGER, value):
-            return f"{quote(value)} is out of range"
-        return f"{quote(value)} is not an integer"
-
+    message = _number_message(raw, _INTEGER, "an integer")
     numbers = np.where(text.rows(fits), text.rows(integers).astype(np.float64), np.nan)
     values: np.ndarray | pd.api.extensions.ExtensionArray = text.rows(integers)
     if not spec.required:
@@ -417,14 +419,24 @@ def check_bounds(spec: Field, parsed: ParsedColumn, raw: np.ndarray, findings: F
         findings.add(spec.name, numbers > spec.maximum, message(f"<= {_number_text(spec.maximum)}"))
 
 
+def repeats(values: np.ndarray) -> np.ndarray:
+    """Which values repeat one at an earlier position; missing values never do."""
+    series = pd.Series(values, dtype=object)
+    return (series.duplicated(keep="first") & series.notna()).to_numpy()
+
+
+def first_positions(values: np.ndarray) -> np.ndarray:
+    """For every position, the position where its value first appears."""
+    codes, _ = pd.factorize(pd.Series(values, dtype=object))
+    return pd.Series(np.arange(len(values))).groupby(codes).transform("min").to_numpy()
+
+
 def check_unique(spec: Field, values: np.ndarray, findings: Findings) -> None:
     """Report every repeat of a unique value, naming the line where it first appeared."""
-    series = pd.Series(values, dtype=object)
-    repeated = (series.duplicated(keep="first") & series.notna()).to_numpy()
+    repeated = repeats(values)
     if not repeated.any():
         return
-    codes, _ = pd.factorize(series)
-    first_row = pd.Series(np.arange(len(values))).groupby(codes).transform("min").to_numpy()
+    first_row = first_positions(values)
 
     def message(row: int) -> str:
         first_line = findings.lines[first_row[row]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from data.cells import ParsedColumn
+from data.cells import ParsedColumn, first_positions, repeats
 from data.contract import (
     AMOUNT_REQUIRED_EVENTS,
     ASSET_CLASS_OF_TYPE,
@@ -24,10 +24,9 @@ from data.contract import (
     PACKAGE_FIELDS,
     Field,
 )
-from data.csv_findings import DEFAULT_MAX_PROBLEMS, Findings, quote
+from data.csv_findings import DEFAULT_MAX_PROBLEMS, Findings, quote, report
 from data.event_ids import EVENT_KEY_FIELDS, derive_event_ids
-from data.masking import mask_personal_data
-from data.problems import MarketFileError, Problem
+from data.problems import MarketFileError
 from data.record_diff import same_value
 
 
@@ -208,37 +207,42 @@ def idempotent_rows(table: ParsedFile) -> np.ndarray:
         return keep
     if rules.derive_key is not None:
         _fill_keys(table, rules.idempotency_key, rules.derive_key)
-    key = pd.Series(table.values(rules.idempotency_key)[keep], dtype=object)
-    repeats = (key.duplicated(keep="first") & key.notna()).to_numpy()
-    if repeats.any():
-        _refuse_differing_repeats(table, rules.idempotency_key, keep, key)
-    return keep[~repeats]
+    keys = table.values(rules.idempotency_key)[keep]
+    repeated = repeats(keys)
+    if repeated.any():
+        _refuse_differing_repeats(table, rules.idempotency_key, keep, repeated, first_positions(keys))
+    return keep[~repeated]
 
 
-def _refuse_differing_repeats(table: ParsedFile, name: str, keep: np.ndarray, key: pd.Series) -> None:
+def _refuse_differing_repeats(
+    table: ParsedFile, name: str, keep: np.ndarray, repeated: np.ndarray, first: np.ndarray
+) -> None:
     """A repeated idempotency key is a repeat only with the same content; otherwise refuse it.
 
-    Dropping the later row would lose it silently, so both lines are named instead.
+    Dropping the later row would lose it silently, so both lines are named instead. ``keep``
+    are the rows that count, ``repeated`` and ``first`` are indexed like ``keep``.
     """
-    first = key.groupby(key, sort=False).head(1)
-    first_row = dict(zip(first.to_numpy(), keep[first.index.to_numpy()], strict=True))
     fields = [spec.name for spec in table.fields if spec.name != name]
-    lines = table.findings.lines
-    problems = []
-    for position in np.flatnonzero((key.duplicated(keep="first") & key.notna()).to_numpy()):
-        row, original = keep[position], first_row[key.iat[position]]
+    differing: dict[int, tuple[int, list[str]]] = {}
+    for position in np.flatnonzero(repeated):
+        row, original = int(keep[position]), int(keep[first[position]])
         differ = [f for f in fields if not same_value(table.values(f)[row], table.values(f)[original])]
         if differ:
-            problems.append(
-                Problem(
-                    table.findings.file,
-                    int(lines[row]),
-                    name,
-                    mask_personal_data(
-                        f"{name} {quote(str(key.iat[position]))} repeats line {int(lines[original])} with"
-                        f" different {', '.join(differ)}; a repeat must be identical (or give it its own id)"
-                    ),
-                )
-            )
-    if problems:
-        raise MarketFileError(problems[:DEFAULT_MAX_PROBLEMS], len(problems))
+            differing[row] = (original, differ)
+    if not differing:
+        return
+    keys, lines = table.values(name), table.findings.lines
+
+    def message(row: int) -> str:
+        original, differ = differing[row]
+        return (
+            f"{name} {quote(str(keys[row]))} repeats line {int(lines[original])} with"
+            f" different {', '.join(differ)}; a repeat must be identical (or give it its own id)"
+        )
+
+    findings = Findings(table.findings.file, table.findings.columns, lines)
+    bad = np.zeros(len(lines), bool)
+    bad[list(differing)] = True
+    findings.add(name, bad, message)
+    problems, total = report([findings], DEFAULT_MAX_PROBLEMS)
+    raise MarketFileError(problems, total)
