@@ -50,7 +50,7 @@ def train_recommender(
     with progress.stage("indexing live packages"):
         live = live_packages(packages, now)
         if len(live):
-            model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+            model.add_packages(live["package_id"].tolist(), package_feature_rows(live))
     return model, profiles
 
 
@@ -60,7 +60,7 @@ def add_investors(
     """Give investors the model has not seen a vector from their profile (cold investors)."""
     new = [investor_id for investor_id in investor_ids if investor_id not in model.investor_ids]
     if new:
-        model.upsert_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
+        model.add_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
 
 
 def sync_live_packages(model: HybridRecommender, live: pd.DataFrame) -> None:
@@ -69,12 +69,12 @@ def sync_live_packages(model: HybridRecommender, live: pd.DataFrame) -> None:
     Live listings are re-encoded from their current rows, so an edited listing (a fuller data
     room, a lower reserve) is scored as it is now.
     """
-    indexed = set(model.package_ids.ids(model.package_index.stored_rows()))
+    indexed = set(model.known_packages())
     gone = indexed - set(live["package_id"])
     if gone:
         model.unindex_packages(gone)
     if len(live):
-        model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+        model.add_packages(live["package_id"].tolist(), package_feature_rows(live))
 
 
 def add_new_investors(
