@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from data.contract import LIVE_STATUSES
+from data.liveness import live_clause
 from data.schema import packages_table
 
 #: Ids per ``IN (...)`` query: well under every backend's parameter limit.
@@ -61,15 +61,9 @@ def package_summaries(connection: Connection, package_ids: Collection[str]) -> d
 def live_packages(connection: Connection, now: datetime) -> list[PackageSummary]:
     """Listings live at ``now``: a live status, listed by then and not yet closed; by id.
 
-    This is the market's own definition (``data.contract.LIVE_STATUSES`` and the listing's
-    window); a rule set may hide more of them (hours before close), which serving applies.
+    This is the market's own definition (``data.liveness``); a rule set may hide more of
+    them (hours before close), which serving applies.
     """
     table = packages_table
-    query = (
-        select(*_COLUMNS)
-        .where(table.c.status.in_(sorted(LIVE_STATUSES)))
-        .where(table.c.listed_at <= now)
-        .where(table.c.closes_at > now)
-        .order_by(table.c.package_id)
-    )
+    query = select(*_COLUMNS).where(live_clause(table, now)).order_by(table.c.package_id)
     return [PackageSummary(*row) for row in connection.execute(query)]

@@ -33,7 +33,7 @@ import numpy as np
 
 from data.contract import ASSET_CLASSES, SELLER_TYPES
 from data.wording import count
-from matching.eligibility import CODE, FOREIGN, removal_codes
+from matching.eligibility import CODE, FOREIGN, removal_codes, servable
 from matching.floor_shortfall import Shortfall, floor_shortfalls
 from matching.matcher import NO_DIVERSITY, Matcher
 from matching.rule_set import Exposure
@@ -140,13 +140,7 @@ def live_package_rows(matcher: Matcher) -> np.ndarray:
     today = state.advance(None)
     rows = matcher.model.package_index.stored_rows()
     package = matcher.package_attributes(rows)
-    live = (
-        package["known"]
-        & package["status_live"]
-        & (package["listed"] <= today)
-        & (package["closes"] > today)
-        & (package["closes"] - today >= matcher.compiled().min_days_before_close)
-    )
+    live = servable(matcher.compiled(), package, today)
     return np.sort(rows[live])
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from data.contract import ASSET_TYPES, PROVINCES
 from matching.compiled import CompiledRules, compile_rules
-from matching.eligibility import CODE, removal_codes
+from matching.eligibility import CODE, removal_codes, servable
 from matching.errors import UnknownPackageError
 from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
 from matching.ranked import RankedItem, RankedList, Reason, effect_order
@@ -227,14 +227,7 @@ class Matcher:
         scores = np.array([score for _, score in ranked], dtype=np.float64)
         rows = model.package_ids.rows(ids)
         package = self.package_attributes(rows)
-        compiled = self.compiled()
-        live = (
-            package["known"]
-            & package["status_live"]
-            & (package["listed"] <= today)
-            & (package["closes"] - today > compiled.min_days_before_close)
-            & (package["closes"] > today)
-        )
+        live = servable(self.compiled(), package, today)
         items, removed = [], []
         for position in range(len(ids)):
             if len(items) == k:

@@ -160,11 +160,12 @@ def generate_command(
 
 
 @main.command("summary")
+@click.option("--as-of", type=AS_OF_TYPE, default=None, help="The market clock (UTC) for 'live now'. Default: now.")
 @with_appcontext
-def summary_command() -> None:
+def summary_command(as_of: datetime | None) -> None:
     """Print what the database holds."""
     engine = migrated_engine()
-    for line in market_summary_lines(engine):
+    for line in market_summary_lines(engine, as_of):
         echo(line)
 
 
