@@ -1,7 +1,8 @@
 """Offline replay of a rule set on the last evaluation split: what the rules do to quality.
 
-The split is the evaluation's (``recommender.evaluation.split``): a model is fitted on what was
-known at a cutoff and judged on the listings of the window after it, all cold. Every test
+The split is the evaluation's (``recommender.evaluation.split``): a model fitted on what was
+known at a cutoff (``webapi.rule_replay.prepare_replay`` fits it; this module never trains) is
+judged on the listings of the window after it, all cold. Every test
 listing is taken as it stood on its first hour live (status live; "closes in", "listed ago"
 measured from then), and one push is replayed over all of them at once: every present
 investor's top ``k`` through the whole pipeline (eligibility, blend, boosts, diversity, daily
@@ -19,10 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from matching.audience import Audience
@@ -35,9 +34,8 @@ from matching.rule_set import RuleSet
 from matching.scoring import score_parts
 from matching.selection import caps_check, select
 from profiles import build_profiles
-from recommender.evaluation.market_report import fit_on_split
-from recommender.evaluation.split import MarketSplit, time_split
-from recommender.hybrid import HybridConfig, HybridRecommender
+from recommender.evaluation.split import MarketSplit
+from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
 
 CHUNK = 1_024
@@ -69,21 +67,6 @@ class ReplayResult:
     name: str
     metrics: dict[str, float]
     lists: np.ndarray = field(repr=False)  # present investors × k, test listing rows
-
-
-def prepare_replay(
-    investors: pd.DataFrame,
-    packages: pd.DataFrame,
-    events: pd.DataFrame,
-    config: HybridConfig | None = None,
-    window_days: int = 90,
-    end: datetime | None = None,
-) -> ReplaySplit:
-    """Split at ``end - window_days`` (``end``: the newest listing), fit there, encode the market."""
-    end = end or pd.Timestamp(packages["listed_at"].max()).to_pydatetime() + timedelta(seconds=1)
-    split = time_split(investors, packages, events, end - timedelta(days=window_days), end)
-    model = fit_on_split(split, config or HybridConfig())
-    return encode_split(split, model)
 
 
 def encode_split(split: MarketSplit, model: HybridRecommender) -> ReplaySplit:

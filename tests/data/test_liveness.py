@@ -25,9 +25,14 @@ def test_listed_at_now_is_live_closing_at_now_is_not_and_every_form_agrees() -> 
         "sold": ("sold", NOW - day, NOW + day, False),
     }
     expected = {key for key, (_, _, _, is_live) in cases.items() if is_live}
-    assert {key for key, (s, listed, closes, _) in cases.items() if listing_live(s, listed, closes, NOW)} == expected
+    assert {
+        key for key, (s, listed, closes, _) in cases.items() if listing_live(s, listed, closes, NOW)
+    } == expected
     packages = frame(
-        [package(key, status=s, listed_at=listed, closes_at=closes) for key, (s, listed, closes, _) in cases.items()],
+        [
+            package(key, status=s, listed_at=listed, closes_at=closes)
+            for key, (s, listed, closes, _) in cases.items()
+        ],
         PACKAGE_FIELDS,
     )
     assert set(live_packages(packages, NOW)["package_id"]) == expected
@@ -36,7 +41,13 @@ def test_listed_at_now_is_live_closing_at_now_is_not_and_every_form_agrees() -> 
     with engine.begin() as connection:
         stored = packages.astype(object).where(pd.notna(packages), None).to_dict("records")
         columns = {column.name for column in packages_table.columns}
-        connection.execute(insert(packages_table), [{k: v for k, v in row.items() if k in columns} for row in stored])
-        found = connection.execute(select(packages_table.c.package_id).where(live_clause(packages_table, NOW))).scalars()
+        connection.execute(
+            insert(packages_table), [{k: v for k, v in row.items() if k in columns} for row in stored]
+        )
+        found = connection.execute(
+            select(packages_table.c.package_id).where(live_clause(packages_table, NOW))
+        ).scalars()
         assert set(found) == expected
-        assert connection.execute(select(func.count()).where(live_clause(packages_table, NOW))).scalar_one() == 2
+        assert (
+            connection.execute(select(func.count()).where(live_clause(packages_table, NOW))).scalar_one() == 2
+        )
