@@ -20,7 +20,7 @@ from matching.compiled import ALL_PROVINCES, CompiledRules
 from matching.scoring import ticket_widening
 
 Arrays = Mapping[str, np.ndarray]
-__all__ = ["CODE", "REMOVAL_CODES", "listing_live", "live", "removal_codes", "servable"]
+__all__ = ["CODE", "REMOVAL_CODES", "listing_live", "live", "needs_licence", "removal_codes", "servable"]
 
 # Index + 1 is the code stored per pair. Market rules first: no operator rule is consulted
 # before them, and none can undo them.
@@ -50,6 +50,15 @@ NEVER_DISMISSED, NEVER_WON = 1, 2
 BANK = SELLER_TYPES.index("bank")
 CREDIT = ASSET_CLASSES.index("credit")
 FOREIGN = INVESTOR_TYPES.index("foreign_institution")
+
+
+def needs_licence(compiled: CompiledRules, package: Arrays) -> np.ndarray:
+    """Listings only a licensed AMC may buy: bank credit batches of ``licence_min_loans`` or more."""
+    return (
+        (package["seller_type"] == BANK)
+        & (package["asset_class"] == CREDIT)
+        & (package["loans"] >= compiled.licence_min_loans)
+    )
 
 
 def servable(compiled: CompiledRules, package: Arrays, now: float | np.ndarray) -> np.ndarray:
@@ -88,13 +97,7 @@ def removal_codes(
     checks.append(("not_registered", ~investor["known"]))
     if compiled.min_days_before_close > 0:
         checks.append(("closing_too_soon", (closes - now) < compiled.min_days_before_close))
-    licence = (
-        (package["seller_type"] == BANK)
-        & (package["asset_class"] == CREDIT)
-        & (package["loans"] >= compiled.licence_min_loans)
-        & ~investor["licensed"]
-    )
-    checks.append(("licence_required", licence))
+    checks.append(("licence_required", needs_licence(compiled, package) & ~investor["licensed"]))
     if never is not None:
         checks.append(("dismissed", never == NEVER_DISMISSED))
         checks.append(("won", never == NEVER_WON))

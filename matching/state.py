@@ -20,6 +20,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from data.liveness import live_packages
 from matching.audience import Audience
 from matching.catalogue import Catalogue, days_column, epoch_days
 from matching.columns import Columns
@@ -30,7 +31,6 @@ from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
 from recommender.interactions import interaction_matrix, positive_part
 from recommender.package_features import package_feature_rows
-from data.liveness import live_packages
 from recommender.pipeline import add_investors, sync_live_packages
 
 DISMISSED, WON = NEVER_AGAIN_EVENTS
