@@ -270,16 +270,14 @@ class _Batch:
     def rank(self, ids: list[str], exclude: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The batch's lists: the kernel over its candidates, searched wider or exactly where short."""
         self.ids, self.exclude = ids, exclude
-        index = self.matcher.index(self.direction.candidate)
-        return widened(
-            self.search, self.rerank, self.exact, len(self.rows), self.pool, self.depth, len(index)
-        )
+        indexed = self.matcher.indexed(self.direction.candidate)
+        return widened(self.search, self.rerank, self.exact, len(self.rows), self.pool, self.depth, indexed)
 
     def search(self, queries: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
         """The top ``width`` allowed rows for some of the batch's queries, packed (``-1`` padded)."""
-        vectors = self.matcher.vectors(self.direction.query)[self.rows[queries]]
-        index = self.matcher.index(self.direction.candidate)
-        return _packed(index.search(vectors, width, self.allowed, [self.exclude[q] for q in queries]), width)
+        ids, exclude = [self.ids[q] for q in queries.tolist()], [self.exclude[q] for q in queries.tolist()]
+        found = self.matcher.model.retrieve(self.direction.query, ids, width, self.allowed, exclude)
+        return _packed(found, width)
 
     def rerank(
         self, queries: np.ndarray, candidates: np.ndarray, scores: np.ndarray

@@ -21,6 +21,7 @@ push and the replay run too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -39,7 +40,7 @@ from matching.state import MarketState
 from profiles import ProfileTable
 from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
-from recommender.retrieval import SearchResult, VectorIndex
+from recommender.retrieval import SearchResult
 
 Arrays = dict[str, np.ndarray]
 __all__ = ["NO_DIVERSITY", "Matcher"]
@@ -106,11 +107,9 @@ class Matcher:
     def ids(self, side: str) -> IdMap:
         return self.model.investor_ids if side == "investor" else self.model.package_ids
 
-    def vectors(self, side: str) -> np.ndarray:
-        return self.model.investor_vectors if side == "investor" else self.model.package_vectors
-
-    def index(self, side: str) -> VectorIndex:
-        return self.model.investor_index if side == "investor" else self.model.package_index
+    def indexed(self, side: str) -> int:
+        """How many investors or packages (``side``) the model's index holds."""
+        return len(self.model.investor_index if side == "investor" else self.model.package_index)
 
     # ------------------------------------------------------------------ eligibility
     def codes(
@@ -147,8 +146,7 @@ class Matcher:
         eligible = self.codes(direction, query_id, query, among, now)[0] == 0
         allowed = np.zeros(len(self.ids(direction.candidate)), dtype=bool)
         allowed[among[eligible]] = True
-        vector = self.vectors(direction.query)[query["row"]][None, :]
-        (found,) = self.index(direction.candidate).search(vector, width, allowed=allowed)
+        (found,) = self.model.retrieve(direction.query, [query_id], width, allowed)
         return found
 
     # ---------------------------------------------------------------------- serving
@@ -165,11 +163,12 @@ class Matcher:
         return self._serve(BUYERS, package_id, package, k, today)
 
     def rerank(
-        self, investor_id: str, package_rows: np.ndarray, model_scores: np.ndarray, k: int
+        self, investor_id: str, package_ids: Sequence[str], model_scores: np.ndarray, k: int
     ) -> RankedList:
-        """Stages 1-6 over given model candidates (package rows and scores), as ``recommend`` runs them."""
+        """Stages 1-6 over given model candidates (package ids and scores), as ``recommend`` runs them."""
         today = self.state.advance(None)
         investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
+        package_rows = self.model.package_ids.rows(package_ids, "package")
         codes, package = self.package_codes(investor_id, investor, package_rows, today)
         return self._rank(
             PACKAGES, investor_id, investor, package_rows, model_scores, codes, package, k, today
@@ -178,14 +177,12 @@ class Matcher:
     def _serve(self, direction: Direction, query_id: str, query: Arrays, k: int, today: float) -> RankedList:
         """Search the model's index, then stages 1-6; a list the rules leave short is searched
         again over exactly the eligible rows, so no rule cuts it short while eligible ones remain."""
-        index = self.index(direction.candidate)
-        vector = self.vectors(direction.query)[query["row"]][None, :]
         pool = max(self.rules.candidates, k)
-        (found,) = index.search(vector, pool)
+        (found,) = self.model.retrieve(direction.query, [query_id], pool)
         rows, scores = found.rows, found.scores
         codes, candidates = self.codes(direction, query_id, query, rows, today)
         servable = direction is PACKAGES or bool(query["status_live"])
-        if int((codes == 0).sum()) < k and len(index) > len(rows) and servable:
+        if int((codes == 0).sum()) < k and self.indexed(direction.candidate) > len(rows) and servable:
             every = np.arange(len(self.ids(direction.candidate)), dtype=np.int64)
             more = self.search_eligible(direction, query_id, query, every, pool, today)
             fresh = ~np.isin(more.rows, rows)
