@@ -1,6 +1,6 @@
 """The daily batch push through the rule set: every investor's list and every listing's buyers.
 
-Both directions run the same pipeline as serving (``matching.matcher``), vectorised over
+Both directions run the ranking kernel serving runs (``matching.kernel``), vectorised over
 batches of 2,048 queries: the market's hard rules inside retrieval (licence as an allowed
 set, never-again as exclusions, so they never leave a list short), then the rule set's
 eligibility, blend, boosts and diversity as arrays over each batch's candidate matrix.
