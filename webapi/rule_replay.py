@@ -9,10 +9,10 @@ services that train live, and the prepared split is handed to matching.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 
-from matching.matcher import Matcher
 from matching.preview import MarketFrames, RulePreview
 from matching.preview import preview_rules as preview_prepared
 from matching.replay import ReplaySplit, encode_split
@@ -45,32 +45,17 @@ def preview_rules(
     active: RuleSet,
     candidate: RuleSet,
     now: datetime,
-    sample: int = 50,
-    k: int = 20,
     *,
-    matcher: Matcher | None = None,
-    replay: ReplaySplit | None = None,
-    offline: bool = True,
     window_days: int = DEFAULT_WINDOW_DAYS,
-    seed: int = 0,
+    **options: Any,
 ) -> RulePreview:
-    """``matching.preview.preview_rules``, refitting the model's configuration for the replay.
+    """``matching.preview.preview_rules`` (same ``options``), refitting the model's configuration first.
 
-    Without a prepared ``replay`` (and unless ``offline=False``), the last evaluation split is
-    prepared from ``market`` with ``model.config`` first.
+    Without a prepared ``replay`` (and unless ``offline=False``), the last evaluation split of
+    ``window_days`` is prepared from ``market`` with ``model.config`` first.
     """
-    if offline and replay is None:
-        replay = prepare_replay(market.investors, market.packages, market.events, model.config, window_days)
-    return preview_prepared(
-        market,
-        model,
-        active,
-        candidate,
-        now,
-        sample,
-        k,
-        matcher=matcher,
-        replay=replay,
-        offline=offline,
-        seed=seed,
-    )
+    if options.get("offline", True) and options.get("replay") is None:
+        options["replay"] = prepare_replay(
+            market.investors, market.packages, market.events, model.config, window_days
+        )
+    return preview_prepared(market, model, active, candidate, now, **options)
