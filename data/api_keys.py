@@ -80,6 +80,11 @@ def split_key(presented: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
+def is_key_id(text: str) -> bool:
+    """Whether ``text`` could be a key id this module made (lowercase hex of the right length)."""
+    return len(text) == 2 * _KEY_ID_BYTES and all(character in "0123456789abcdef" for character in text)
+
+
 def secret_matches(key: ApiKey, secret: str) -> bool:
     """Compare in constant time, so response timing does not reveal how much of a guess was right."""
     return hmac.compare_digest(key.key_hash, hash_secret(secret))

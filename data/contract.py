@@ -72,6 +72,21 @@ def requires_amc_licence(seller_type: str, asset_class: str, loan_count: int) ->
     return seller_type == "bank" and asset_class == "credit" and loan_count >= BANK_BATCH_MIN_LOANS
 
 
+# Ranges every stored value keeps to, so one typing mistake or hostile request cannot store a
+# value that the store's types, the engine's date arithmetic or the models cannot hold (a year 1
+# timestamp with an offset becomes year 0 in UTC, and year 9999 becomes year 10000).
+#: Dates and timestamps must fall in these calendar years of the market's time zone, once any
+#: offset they were written with is applied.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+#: Every amount in CNY is below this ceiling (10^15, a thousand times the largest bank balance sheet).
+AMOUNT_CEILING_CNY = 1e15
+#: A view lasts at most a day.
+MAX_DWELL_SECONDS = 86_400
+#: The most underlying loans one package can bundle (also what a 32-bit store column holds).
+MAX_LOAN_COUNT = 10_000_000
+
+
 FieldKind = Literal["string", "enum", "decimal", "int", "bool", "date", "timestamp", "list"]
 
 
@@ -96,9 +111,9 @@ INVESTOR_FIELDS: tuple[Field, ...] = (
     Field("investor_type", "enum", choices=INVESTOR_TYPES),
     Field("province", "enum", choices=PROVINCES),
     Field("registered_at", "date"),
-    Field("capital_cny", "decimal", minimum=0),
-    Field("min_ticket_cny", "decimal", required=False, minimum=0),
-    Field("max_ticket_cny", "decimal", required=False, minimum=0),
+    Field("capital_cny", "decimal", minimum=0, maximum=AMOUNT_CEILING_CNY),
+    Field("min_ticket_cny", "decimal", required=False, minimum=0, maximum=AMOUNT_CEILING_CNY),
+    Field("max_ticket_cny", "decimal", required=False, minimum=0, maximum=AMOUNT_CEILING_CNY),
     Field("preferred_asset_types", "list", required=False, choices=ASSET_TYPES),
     Field("preferred_provinces", "list", required=False, choices=PROVINCES),
     Field("risk_appetite", "enum", required=False, choices=RISK_APPETITES),
@@ -113,11 +128,11 @@ PACKAGE_FIELDS: tuple[Field, ...] = (
     Field("asset_type", "enum", choices=ASSET_TYPES),
     Field("province", "enum", choices=PROVINCES),
     Field("city", "string", required=False),
-    Field("principal_cny", "decimal", minimum=0, minimum_exclusive=True),
-    Field("claim_total_cny", "decimal", required=False, minimum=0),
-    Field("appraised_value_cny", "decimal", required=False, minimum=0),
-    Field("reserve_price_cny", "decimal", minimum=0, minimum_exclusive=True),
-    Field("loan_count", "int", minimum=1),
+    Field("principal_cny", "decimal", minimum=0, minimum_exclusive=True, maximum=AMOUNT_CEILING_CNY),
+    Field("claim_total_cny", "decimal", required=False, minimum=0, maximum=AMOUNT_CEILING_CNY),
+    Field("appraised_value_cny", "decimal", required=False, minimum=0, maximum=AMOUNT_CEILING_CNY),
+    Field("reserve_price_cny", "decimal", minimum=0, minimum_exclusive=True, maximum=AMOUNT_CEILING_CNY),
+    Field("loan_count", "int", minimum=1, maximum=MAX_LOAN_COUNT),
     Field("collateral", "enum", choices=COLLATERAL_KINDS),
     Field("litigation_status", "enum", choices=LITIGATION_STATUSES),
     Field("dd_completeness", "decimal", minimum=0, maximum=1),
@@ -135,8 +150,10 @@ EVENT_FIELDS: tuple[Field, ...] = (
     Field("package_id", "string"),
     Field("event_type", "enum", choices=EVENT_TYPES),
     Field("occurred_at", "timestamp"),
-    Field("amount_cny", "decimal", required=False, minimum=0, minimum_exclusive=True),
-    Field("dwell_seconds", "decimal", required=False, minimum=0),
+    Field(
+        "amount_cny", "decimal", required=False, minimum=0, minimum_exclusive=True, maximum=AMOUNT_CEILING_CNY
+    ),
+    Field("dwell_seconds", "decimal", required=False, minimum=0, maximum=MAX_DWELL_SECONDS),
     Field("request_id", "string", required=False),
 )
 

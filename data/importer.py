@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Table, select
 
 from data.bulk_write import ProgressCallback, insert_new_events, upsert_by_key
 from data.contract import INVESTOR_FIELDS, PACKAGE_FIELDS, Field
-from data.csv_reader import read_market
+from data.csv_reader import SourceLines, read_market
 from data.event_conflicts import EventConflict, EventConflictError
 from data.market_frames import read_frame
 from data.masking import mask_personal_data
@@ -129,7 +129,7 @@ def _split(
     return len(frame) - stored_count, stored_count - unchanged, unchanged
 
 
-def _conflict_problem(conflict: EventConflict, lines: np.ndarray | None) -> Problem:
+def _conflict_problem(conflict: EventConflict, lines: SourceLines | None) -> Problem:
     """An event id stored with other content, at its line of ``events.csv``, with the stored values."""
     line = int(lines[conflict.row]) if lines is not None else 0
     stored = ", ".join(f"{name} {_shown(value)}" for name, value in conflict.stored.items())

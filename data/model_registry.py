@@ -2,7 +2,8 @@
 
 The artifact files live on disk (``instance/models/`` by default); the table records where, on
 what data (cutoff and event high-water mark) and with which parameters and metrics each was
-trained, and which single version is active.
+trained, the SHA-256 of the file training wrote (so a file changed since is refused), and which
+single version is active.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class ModelVersion:
     params: dict[str, Any]
     metrics: dict[str, Any]
     note: str | None = None
+    #: The artifact file's SHA-256 as written by training (None: registered before checksums).
+    artifact_sha256: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class ModelVersion:
             "trained_until": self.trained_until.isoformat(),
             "event_high_water": self.event_high_water,
             "artifact_path": self.artifact_path,
+            "artifact_sha256": self.artifact_sha256,
             "params": self.params,
             "metrics": self.metrics,
             "note": self.note,
@@ -72,6 +76,7 @@ def register_version(connection: Connection, version: ModelVersion) -> None:
             params=json.dumps(version.params, sort_keys=True),
             metrics=json.dumps(version.metrics, sort_keys=True),
             note=version.note,
+            artifact_sha256=version.artifact_sha256,
         )
     )
 
@@ -117,4 +122,5 @@ def _from_row(row: Any) -> ModelVersion:
         params=json.loads(row["params"]),
         metrics=json.loads(row["metrics"]),
         note=row["note"],
+        artifact_sha256=row["artifact_sha256"],
     )

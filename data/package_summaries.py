@@ -10,14 +10,21 @@ masking them is the job of whatever shows them (``data.masking``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Row, select
 
 from data.liveness import live_clause
+from data.market_frames import instant_text, stored_instants
 from data.schema import packages_table
+
+logger = logging.getLogger(__name__)
 
 #: Ids per ``IN (...)`` query: well under every backend's parameter limit.
 CHUNK = 500
@@ -36,15 +43,35 @@ class PackageSummary:
     closes_at: datetime
 
 
-_COLUMNS = (
-    packages_table.c.package_id,
-    packages_table.c.title,
-    packages_table.c.description,
-    packages_table.c.status,
-    packages_table.c.seller_id,
-    packages_table.c.listed_at,
-    packages_table.c.closes_at,
-)
+def _columns(connection: Connection) -> tuple[Any, ...]:
+    # Instants as text: a listing stored with an impossible date must not fail the whole page.
+    postgres = connection.dialect.name == "postgresql"
+    table = packages_table
+    return (
+        table.c.package_id,
+        table.c.title,
+        table.c.description,
+        table.c.status,
+        table.c.seller_id,
+        instant_text(table.c.listed_at, postgres),
+        instant_text(table.c.closes_at, postgres),
+    )
+
+
+def _summaries(rows: list[Row[Any]]) -> list[PackageSummary]:
+    """Summaries of ``rows``, leaving out (and logging) listings whose dates cannot be read."""
+    if not rows:
+        return []
+    listed = stored_instants([row[5] for row in rows])
+    closes = stored_instants([row[6] for row in rows])
+    summaries = []
+    for row, start, end in zip(rows, listed, closes, strict=True):
+        if np.isnat(start) or np.isnat(end):
+            logger.warning("left out listing %s: its listed_at or closes_at breaks the data contract", row[0])
+            continue
+        listed_at, closes_at = pd.Timestamp(start).to_pydatetime(), pd.Timestamp(end).to_pydatetime()
+        summaries.append(PackageSummary(*row[:5], listed_at, closes_at))
+    return summaries
 
 
 def package_summaries(connection: Connection, package_ids: Collection[str]) -> dict[str, PackageSummary]:
@@ -52,9 +79,10 @@ def package_summaries(connection: Connection, package_ids: Collection[str]) -> d
     ids = sorted(set(package_ids))
     found: dict[str, PackageSummary] = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(*_COLUMNS).where(packages_table.c.package_id.in_(ids[start : start + CHUNK]))
-        for row in connection.execute(query):
-            found[row.package_id] = PackageSummary(*row)
+        chunk = ids[start : start + CHUNK]
+        query = select(*_columns(connection)).where(packages_table.c.package_id.in_(chunk))
+        for summary in _summaries(list(connection.execute(query))):
+            found[summary.package_id] = summary
     return found
 
 
@@ -65,5 +93,5 @@ def live_packages(connection: Connection, now: datetime) -> list[PackageSummary]
     them (hours before close), which serving applies.
     """
     table = packages_table
-    query = select(*_COLUMNS).where(live_clause(table, now)).order_by(table.c.package_id)
-    return [PackageSummary(*row) for row in connection.execute(query)]
+    query = select(*_columns(connection)).where(live_clause(table, now)).order_by(table.c.package_id)
+    return _summaries(list(connection.execute(query)))

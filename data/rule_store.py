@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from data.json_shape import has_surrogate
 from data.schema import ID_LENGTH, rule_sets_table
 
 ACTIVE = "active"
@@ -85,6 +86,9 @@ def _checked_audit(author: str, reason: str) -> tuple[str, str]:
         raise RuleSetAuditError("a rule set change needs an author: say who changes the rules")
     if len(author) > AUTHOR_MAX_LENGTH:
         raise RuleSetAuditError(f"author must be at most {AUTHOR_MAX_LENGTH} characters, got {len(author)}")
+    for name, value in (("reason", reason), ("author", author)):
+        if has_surrogate(value) or "\x00" in value:  # the store could not encode it
+            raise RuleSetAuditError(f"{name} must be valid Unicode text without NUL characters")
     return author, reason
 
 

@@ -138,6 +138,8 @@ class ModelVersionRow(Base):
     params: Mapped[str] = mapped_column(Text)
     metrics: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the artifact file, recorded at training; None for versions registered before it was.
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 model_versions_table = ModelVersionRow.__table__

@@ -12,16 +12,20 @@ every rule, and ``parse_rule_document(rule_set_to_document(r)) == r``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
 
+from data.json_shape import MAX_DEPTH, shape_problems
 from matching.rule_fields import INVALID
 from matching.rule_schema import RULE_SET_SCHEMA
 from matching.rule_set import RuleSet
 
 DocumentFormat = Literal["yaml", "json"]
+# More flow collections opened in a row than a document may nest.
+_OPENERS = re.compile(r"[\[{](?:\s*[\[{]){%d}" % MAX_DEPTH)
 DOCUMENT = "(document)"
 
 
@@ -65,8 +69,11 @@ def load_rule_text(text: str) -> Any:
 
     try:
         data = json.loads(text, object_pairs_hook=no_duplicate_keys)
+    except RecursionError:
+        raise _too_deep() from None
     except ValueError:
         try:
+            _refuse_deep_yaml(text)
             loader = _StrictLoader(text)  # the reader refuses control characters already here
         except yaml.YAMLError as error:
             raise RuleDocumentError([f"{DOCUMENT}: not valid YAML or JSON: {_yaml_problem(error)}"]) from None
@@ -74,12 +81,47 @@ def load_rule_text(text: str) -> Any:
             data = loader.get_single_data()
         except yaml.YAMLError as error:
             raise RuleDocumentError([f"{DOCUMENT}: not valid YAML or JSON: {_yaml_problem(error)}"]) from None
+        except RecursionError:  # PyYAML composes nested nodes recursively
+            raise _too_deep() from None
         finally:
             loader.dispose()  # type: ignore[no-untyped-call]
         duplicates = loader.duplicates
     if duplicates:
         raise RuleDocumentError(duplicates)
+    _check_shape(data)
     return data
+
+
+def _refuse_deep_yaml(text: str) -> None:
+    """Scan the YAML tokens once and refuse a document nested deeper than ``MAX_DEPTH``.
+
+    PyYAML's scanner costs time in proportion to the nesting for every token, so a few kilobytes
+    of ``[[[[...`` take seconds to load. A run of openers is refused at once; otherwise the scan
+    stops at the limit (PyYAML looks at most 1,024 characters ahead, which bounds what is left).
+    Block nesting (indentation) is counted too. Raises ``yaml.YAMLError`` for text that does not
+    scan.
+    """
+    if _OPENERS.search(text):
+        raise _too_deep()
+    scanner = yaml.SafeLoader(text)
+    try:
+        while scanner.check_token():
+            if scanner.flow_level + len(scanner.indents) > MAX_DEPTH:
+                raise _too_deep()
+            scanner.get_token()
+    finally:
+        scanner.dispose()  # type: ignore[no-untyped-call]
+
+
+def _too_deep() -> RuleDocumentError:
+    return RuleDocumentError([f"{DOCUMENT}: nests deeper than {MAX_DEPTH} levels"])
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse a document nested too deep, or holding text that is not Unicode (``data.json_shape``)."""
+    problems = shape_problems(data)
+    if problems:
+        raise RuleDocumentError([f"{problem.dotted or DOCUMENT}: {problem.message}" for problem in problems])
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -96,7 +138,11 @@ def parse_rule_document(source: str | Mapping[str, Any]) -> RuleSet:
     RuleDocumentError
         With every problem found, each as ``path: what is wrong``.
     """
-    data = load_rule_text(source) if isinstance(source, str) else source
+    if isinstance(source, str):
+        data = load_rule_text(source)
+    else:
+        _check_shape(source)
+        data = source
     if data is None:
         raise RuleDocumentError([f"{DOCUMENT}: the document is empty; write {{}} for the built-in defaults"])
     if not isinstance(data, Mapping):

@@ -7,6 +7,7 @@ temporary file that is renamed into place, so a crash never leaves half an artif
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -41,21 +42,42 @@ def write_arrays(path: Path, metadata: dict[str, Any], arrays: dict[str, np.ndar
 def read_arrays(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read an artifact written by ``write_arrays``; refuses missing, corrupt or foreign files."""
     if not path.is_file():
-        raise ArtifactError(f"model artifact {path} does not exist")
+        raise ArtifactError("does not exist", path)
     try:
         # The file is opened here, not by np.load, which leaves its handle open when a truncated
         # zip fails to parse (a ResourceWarning per refused artifact).
         with path.open("rb") as handle, np.load(handle, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
+        if "metadata" not in arrays:
+            raise ArtifactError("is not a model artifact: it has no metadata", path)
         metadata = json.loads(str(arrays.pop("metadata")))
+        if not isinstance(metadata, dict):
+            raise ArtifactError("is not a model artifact: its metadata is not a mapping", path)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
-        raise ArtifactError(f"model artifact {path} is unreadable: {error}") from error
+        raise ArtifactError(f"is unreadable: {_described(error)}", path) from error
     if metadata.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(
-            f"model artifact {path} has format version {metadata.get('format_version')!r}, "
-            f"this code reads version {FORMAT_VERSION}"
+            f"has format version {metadata.get('format_version')!r}, "
+            f"this code reads version {FORMAT_VERSION}",
+            path,
         )
     return metadata, arrays
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks (artifacts reach hundreds of megabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _described(error: BaseException) -> str:
+    """An error's message without the file's path (``OSError`` puts it in its text)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 def text_array(values: Any) -> np.ndarray:

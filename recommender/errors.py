@@ -26,4 +26,14 @@ class NotFittedError(RecommenderError):
 
 
 class ArtifactError(RecommenderError):
-    """A saved model artifact that is missing, corrupt or of another format version."""
+    """A saved model artifact that is missing, corrupt, foreign or of another format version.
+
+    ``reason`` says what is wrong without the file's path ("is unreadable: ..."), for messages
+    that must not reveal where the server keeps its files; ``str()`` names the path too.
+    """
+
+    def __init__(self, reason: str, path: object = None) -> None:
+        self.reason = reason
+        self.path = path
+        where = f"model artifact {path}" if path is not None else "model artifact"
+        super().__init__(f"{where} {reason}")

@@ -24,7 +24,8 @@ import scipy.sparse as sp
 
 from recommender.als_part import ALSParams, ALSPart
 from recommender.artifact import read_arrays, sparse_arrays, sparse_from, text_array, write_arrays
-from recommender.errors import NotFittedError
+from recommender.artifact_layout import Layout, check_arrays
+from recommender.errors import ArtifactError, NotFittedError
 from recommender.idmap import IdMap
 from recommender.interactions import positive_part
 from recommender.lightfm_part import LightFMParams, LightFMPart
@@ -482,10 +483,36 @@ class HybridRecommender:
 
     @classmethod
     def load(cls, path: Path) -> HybridRecommender:
-        """Read a model written by ``save``; raises ``ArtifactError`` if it is unusable."""
+        """Read a model written by ``save``; raises ``ArtifactError`` if it is unusable.
+
+        Every array is checked against the saved configuration and the id maps before it is
+        used (``recommender.artifact_layout``), so a foreign or truncated file is refused with
+        what is wrong rather than served or failing on a request.
+        """
         metadata, arrays = read_arrays(path)
-        model = cls(HybridConfig.from_dict(metadata["config"]))
-        model.als_scale = float(metadata["als_scale"])
+        try:
+            config = HybridConfig.from_dict(metadata["config"])
+            als_scale = float(metadata["als_scale"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            problem = f"is not a model artifact: no usable configuration ({error!r})"
+            raise ArtifactError(problem, path) from None
+        if not np.isfinite(als_scale):
+            raise ArtifactError("has a scale that is not finite", path)
+        try:
+            layout = Layout(config.lightfm.components, config.als.factors, config.package_identity_weight > 0)
+            check_arrays(arrays, layout)
+            return cls._from_arrays(config, als_scale, arrays)
+        except ArtifactError as error:
+            raise ArtifactError(error.reason, path) from None
+        except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as error:
+            raise ArtifactError(f"cannot be restored: {error}", path) from error
+
+    @classmethod
+    def _from_arrays(
+        cls, config: HybridConfig, als_scale: float, arrays: dict[str, np.ndarray]
+    ) -> HybridRecommender:
+        model = cls(config)
+        model.als_scale = als_scale
         model.investor_ids = IdMap(arrays["investor_ids"].tolist())
         model.trained_investors = IdMap(arrays["trained_investor_ids"].tolist())
         model.trained_packages = IdMap(arrays["trained_package_ids"].tolist())
@@ -505,8 +532,12 @@ class HybridRecommender:
         model._investor_vectors = VectorRows(arrays["investor_vectors"])
         model._package_vectors = VectorRows(arrays["package_vectors"])
         model._package_features = SparseRows(sparse_from("package_features", arrays))
-        model.package_index = VectorIndex.from_bytes(arrays["package_index"])
-        model.investor_index = VectorIndex.from_bytes(arrays["investor_index"])
+        model.package_index = _restored_index(
+            arrays["package_index"], model.dimension, len(model.package_ids), "package"
+        )
+        model.investor_index = _restored_index(
+            arrays["investor_index"], model.dimension, len(model.investor_ids), "investor"
+        )
         model._fitted = True
         return model
 
@@ -534,6 +565,17 @@ def _beside_identity(
         shape=(features.shape[0], n_identities),
     )
     return sp.hstack([identity, features], format="csr", dtype=np.float32)
+
+
+def _restored_index(data: np.ndarray, dimension: int, rows: int, kind: str) -> VectorIndex:
+    """A saved FAISS index, refused unless its width and rows fit the model's vectors and ids."""
+    index = VectorIndex.from_bytes(data)
+    if index.dimension != dimension:
+        raise ArtifactError(f"has a {kind} index of dimension {index.dimension}, the model's is {dimension}")
+    stored = index.stored_rows()
+    if len(stored) and (stored.min() < 0 or stored.max() >= rows):
+        raise ArtifactError(f"has a {kind} index holding rows beyond its {rows} {kind} ids")
+    return index
 
 
 def _normalized(vectors: np.ndarray) -> np.ndarray:

@@ -67,10 +67,12 @@ PLATFORM_KEY="$(run keys create --role platform --label "demo platform" | tail -
 # (or, with other content, a conflict) on the second run of the printed example.
 EVENT_ID="demo-$(date -u +%Y%m%dT%H%M%S)-$RANDOM"
 # An investor with a list in the push, and the listing at its top, for the examples below.
-read -r INVESTOR_ID PACKAGE_ID < <("$VENV/bin/python" -c "
+# A command substitution, not a process substitution: bash waits for it, so no exited child is
+# left for the exec'd gunicorn master to inherit as a zombie.
+read -r INVESTOR_ID PACKAGE_ID <<< "$("$VENV/bin/python" -c "
 import json
 push = json.load(open('instance/push.json'))['investors']
-print(*next([i, p[0]] for i, p in push.items() if p))")
+print(*next([i, p[0]] for i, p in push.items() if p))")"
 
 cat <<EOF
 

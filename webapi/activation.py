@@ -1,15 +1,19 @@
 """Make a registered model version the one serving uses: promote, roll forward or roll back.
 
-Activation is one transaction that flips the active row, taken only after the version's
-artifact has been loaded successfully, so a missing or corrupt file can never become the
-active model: serving processes (which poll the active version) would otherwise swap to a
-model they cannot load.
+One function, :func:`activate_model_version`, for every way an operator activates: the CLI
+(``assetmatch models activate``), the API (``POST /v1/models/<version>/activate``) and the
+console's Activate button. Activation is one transaction that flips the active row, taken only
+after the version's artifact has passed :func:`webapi.model_store.load_verified` (file present,
+checksum, arrays, registered shape), so a missing, corrupt or foreign file can never become the
+active model: serving processes (which poll the active version) would otherwise swap to a model
+they cannot load.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from sqlalchemy import Engine
 
@@ -23,38 +27,86 @@ from data.model_registry import (
 )
 from recommender.errors import ArtifactError
 from recommender.hybrid import HybridRecommender
+from webapi.model_store import ArtifactMissingError, load_verified
+
+Prepared = TypeVar("Prepared")
+
+UNKNOWN = "unknown-model"
+ARTIFACT_MISSING = "artifact-missing"
+ARTIFACT_CORRUPT = "artifact-corrupt"
+#: The HTTP status of each refusal: no such version, no file, a file that cannot serve.
+REFUSAL_STATUS = {UNKNOWN: 404, ARTIFACT_MISSING: 409, ARTIFACT_CORRUPT: 422}
 
 
 class ActivationRefusedError(RuntimeError):
-    """A version that cannot serve (unknown, or its artifact does not load); nothing changed."""
+    """A version that cannot serve (unknown, or its artifact fails the checks); nothing changed.
 
-    def __init__(self, version: str, problem: str, active: str | None) -> None:
+    ``problem`` says what is wrong without the artifact's path (for HTTP answers); ``str()``
+    adds which version stays active, and ``path`` is where the file was looked for.
+    """
+
+    def __init__(
+        self, version: str, problem: str, active: str | None, kind: str, path: object = None
+    ) -> None:
         still = f"version {active} is still active" if active else "no version is active"
         super().__init__(f"refusing to activate {version}: {problem}; {still}")
         self.version = version
+        self.problem = problem
         self.active = active
+        self.kind = kind
+        self.path = path
+
+    @property
+    def status(self) -> int:
+        return REFUSAL_STATUS[self.kind]
 
 
-def activate_model_version(engine: Engine, version: str) -> tuple[ModelVersion, ModelVersion | None]:
-    """Activate ``version`` after checking its artifact loads; returns (it, the version it replaced).
+@dataclass(frozen=True)
+class Activation(Generic[Prepared]):
+    """What an activation did: the version now active, the one it replaced, what was prepared."""
 
-    Raises ``ActivationRefusedError`` for an unknown version or an unloadable artifact, leaving
-    the active version as it was. Activating the active version changes nothing.
+    version: ModelVersion
+    previous: ModelVersion | None
+    prepared: Prepared | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.previous is None or self.previous.version != self.version.version
+
+
+def activate_model_version(
+    engine: Engine,
+    version: str,
+    prepare: Callable[[ModelVersion, HybridRecommender], Prepared] | None = None,
+) -> Activation[Prepared]:
+    """Activate ``version`` after its artifact passes every check; returns what changed.
+
+    ``prepare`` (a serving process's snapshot builder) runs on the verified model before the
+    store is written, so a failure there also leaves the active version as it was. Raises
+    ``ActivationRefusedError`` for an unknown version or an artifact that fails a check.
+    Activating the active version changes nothing.
     """
     with engine.connect() as connection:
         target = get_version(connection, version)
         current = active_version(connection)
     current_name = current.version if current else None
     if target is None:
-        raise ActivationRefusedError(version, "no such model version", current_name)
+        raise ActivationRefusedError(version, f"unknown model version {version!r}", current_name, UNKNOWN)
     try:
-        HybridRecommender.load(Path(target.artifact_path))
+        model = load_verified(target)
+    except ArtifactMissingError as error:
+        problem = f"the artifact of model {version} {error.reason}"
+        raise ActivationRefusedError(version, problem, current_name, ARTIFACT_MISSING, error.path) from error
     except ArtifactError as error:
-        raise ActivationRefusedError(version, str(error), current_name) from error
+        problem = f"the artifact of model {version} {error.reason}"
+        raise ActivationRefusedError(version, problem, current_name, ARTIFACT_CORRUPT, error.path) from error
+    prepared = prepare(target, model) if prepare is not None else None
     with engine.begin() as connection:
         previous = active_version(connection)
         try:
             activate_version(connection, version)
         except UnknownModelVersionError as error:  # removed since we looked
-            raise ActivationRefusedError(version, "no such model version", current_name) from error
-    return replace(target, status=ACTIVE), previous
+            raise ActivationRefusedError(
+                version, f"unknown model version {version!r}", current_name, UNKNOWN
+            ) from error
+    return Activation(replace(target, status=ACTIVE), previous, prepared)

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from data.csv_reader import MarketFileError, read_market
 from data.generator import SCENARIOS, MarketOracle, generate_market, load_truth, write_market
 from data.importer import count_event_rows, import_market
-from data.market_frames import load_market
+from data.market_frames import describe_skipped, load_market
 from data.store import current_revision, downgrade_schema, upgrade_schema
 from data.summary import market_summary_lines
 from data.wording import count
@@ -186,6 +186,8 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     except (NoActiveModelError, ArtifactError) as error:
         raise click.ClickException(str(error)) from error
     market = load_market(engine)
+    if market.skipped:
+        echo(describe_skipped(market.skipped), err=True)
     with engine.connect() as connection:
         rules_version, rules = active_rules(connection)
     investors = market.investors[market.investors["registered_at"] <= now]

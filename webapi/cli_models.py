@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Engine
 
 from data.attribution import attributed_events, served_lists, traffic_report
+from data.market_frames import describe_skipped
 from data.model_registry import ModelVersion, list_versions
 from data.wording import count
 from recommender.errors import ArtifactError
@@ -126,6 +127,9 @@ def outcome_lines(version: ModelVersion, status: str) -> list[str]:
     if active:
         scores = _scores(active.get("metrics"))
         lines.append(f"  active {active['version']}  {scores}  ({active['measured']})")
+    skipped = describe_skipped(metrics.get("data", {}).get("skipped_rows", {}))
+    if skipped:
+        lines.append(f"  data: {skipped}")
     lines.append(f"  artifact: {version.artifact_path}")
     return lines
 
@@ -170,14 +174,19 @@ def models_list(as_json: bool) -> None:
 def models_activate(version: str) -> None:
     """Make VERSION the active model (a rollback, or an operator's override of the gate).
 
-    Its artifact is loaded first: a missing or corrupt one is refused and nothing changes.
+    Its artifact is checked first (file present, checksum recorded at training, arrays that fit
+    together and the registered shape): one that fails is refused and nothing changes.
     """
     engine = migrated_engine()
     try:
-        activated, previous = activate_model_version(engine, version)
+        activation = activate_model_version(engine, version)
     except ActivationRefusedError as error:
-        raise click.ClickException(str(error)) from error
-    if previous is not None and previous.version == activated.version:
+        where = f" (artifact: {error.path})" if error.path is not None else ""
+        raise click.ClickException(f"{error}{where}") from error
+    previous = activation.previous
+    if activation.version.artifact_sha256 is None:
+        echo(f"model {version} has no recorded checksum (registered before them); its arrays were checked")
+    if not activation.changed:
         echo(f"model {version} was already active")
         return
     echo(f"model {version} is active (was {previous.version if previous else 'none'}); serving swaps to it")

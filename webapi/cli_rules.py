@@ -18,7 +18,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import Connection
 
-from data.market_frames import load_market
+from data.market_frames import describe_skipped, load_market
 from data.package_summaries import package_summaries
 from data.rule_store import (
     RuleSetAuditError,
@@ -277,6 +277,8 @@ def rules_preview(
         active_version, active = active_rules(connection)
     candidate, changes = rule_changes(active, file.read_text(encoding="utf-8"))
     market = load_market(engine)
+    if market.skipped:
+        echo(describe_skipped(market.skipped), err=True)
     now = as_of or utc_now()
     result = preview_rules(market, model, active, candidate, now, sample=sample, k=k, offline=offline)
     if as_json:

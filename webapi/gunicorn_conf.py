@@ -9,10 +9,14 @@ From an installed package (any working directory): ``gunicorn -c python:webapi.g
   fresh directory before any worker imports the app, and a dead worker's live gauges are
   dropped.
 - Buffered served lists are flushed when a worker exits.
+- Children the master inherited already dead are reaped when it starts: a launcher that
+  ``exec``s gunicorn (``scripts/demo.sh``) can leave one behind, and gunicorn only reaps on a
+  ``SIGCHLD`` it receives, so it would stay a defunct ``[python]`` under the master for good.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -34,6 +38,30 @@ _own_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _own_metrics_dir = tempfile.mkdtemp(prefix="assetmatch-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    """Reap children that exited before this process became gunicorn (it has forked none yet)."""
+    reap_inherited_children()
+
+
+def reap_inherited_children() -> list[int]:
+    """Collect every already-exited child of this process; returns their pids.
+
+    Only safe before the master forks its own workers: it would otherwise take their exit
+    status from gunicorn. Children still running are left alone (gunicorn reaps them later).
+    """
+    reaped = []
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except OSError as error:
+            if error.errno == errno.ECHILD:
+                return reaped
+            raise
+        if pid == 0:
+            return reaped
+        reaped.append(pid)
 
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]

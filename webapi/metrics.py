@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -53,6 +54,17 @@ RULE_VERSION = Gauge(
     "The rule-set version this process serves.",
     multiprocess_mode="livemax",
 )
+MODEL_FALLBACK = Gauge(
+    "assetmatch_model_fallback",
+    "1 while a process serves an older version because the active version's artifact is invalid.",
+    multiprocess_mode="livemax",
+)
+SKIPPED_ROWS = Gauge(
+    "assetmatch_store_rows_skipped",
+    "Stored rows this process's snapshot left out because they break the data contract, by table.",
+    ["table"],
+    multiprocess_mode="livemax",
+)
 MODEL_SWAPS = Counter(
     "assetmatch_model_swaps_total",
     "Model hot swaps attempted by serving processes, by outcome.",
@@ -76,6 +88,11 @@ def serving_model(version: str) -> None:
     _served_versions.add(version)
 
 
+def serving_fallback(active: bool) -> None:
+    """Record whether this process serves a fallback version (the active one's artifact is invalid)."""
+    MODEL_FALLBACK.set(1 if active else 0)
+
+
 def serving_rules(version: int) -> None:
     RULE_VERSION.set(version)
 
@@ -90,6 +107,12 @@ def events_ingested(accepted: int, duplicates: int) -> None:
 def empty_list(rule: str) -> None:
     """Count a list that one rule left empty (an investor silently shown nothing)."""
     EMPTY_LISTS.labels(rule=rule).inc()
+
+
+def skipped_rows(skipped: Mapping[str, int]) -> None:
+    """How many stored rows the serving snapshot left out, per table (0 when none)."""
+    for table in ("investors", "packages", "events"):
+        SKIPPED_ROWS.labels(table).set(skipped.get(table, 0))
 
 
 def model_swap(outcome: str) -> None:

@@ -15,7 +15,6 @@ than profiled from behaviour that may include the very actions being replayed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from data.model_registry import get_version
 from data.schema import packages_table
 from recommender.hybrid import HybridRecommender
 from recommender.package_features import package_feature_rows
+from webapi.model_store import load_verified
 
 
 class UnknownReplayVersionError(LookupError):
@@ -58,7 +58,7 @@ def replay_versions(
     for name, version in found.items():
         if version is None:
             raise UnknownReplayVersionError(name)
-        model = HybridRecommender.load(Path(version.artifact_path))
+        model = load_verified(version)
         _index_unseen_packages(model, packages)
         report.append({"version": version.version, **_replay(model, lists, pairs)})
     return report

@@ -13,6 +13,10 @@ default) and on the request that comes due, one poll reads:
   new matcher built beside the old one (in a background thread, so requests go on being served
   from the old one), then swapped in atomically. If the artifact cannot be loaded, the old model
   keeps serving, the failure is logged and the version is not retried for a minute;
+- a process that starts while the active version's artifact is invalid (missing, checksum,
+  arrays: ``webapi.model_store.load_verified``) serves the newest earlier-promoted (retired)
+  version whose artifact is valid instead of answering 503, and says so in ``/readyz`` and in
+  the ``assetmatch_model_fallback`` gauge until the active version loads;
 - the active rule-set version: a new one is parsed and swapped in (cheap: same market state);
 - the market change journal and the event log after this snapshot's cursors: upserted
   investors and listings are read back from their tables and folded into the matcher, new events
@@ -31,11 +35,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
@@ -53,14 +56,15 @@ from data.market_journal import (
     start_cursor,
     stored_ids,
 )
-from data.model_registry import ModelVersion, active_version
+from data.model_registry import RETIRED, ModelVersion, active_version, list_versions
 from data.rule_store import active_rule_set
 from data.schema import events_table, investors_table, market_changes_table, packages_table
 from matching.matcher import Matcher
 from matching.rule_set import RuleSet
+from recommender.errors import ArtifactError
 from recommender.hybrid import HybridRecommender
 from webapi import metrics
-from webapi.model_store import NoActiveModelError
+from webapi.model_store import ArtifactMissingError, NoActiveModelError, load_verified
 from webapi.rule_versions import DEFAULTS_VERSION, active_rules, rules_of
 
 logger = logging.getLogger(__name__)
@@ -72,35 +76,29 @@ RETRY_FAILED_SECONDS = 60.0
 Clock = Callable[[], datetime]
 
 
-class ArtifactMissingError(FileNotFoundError):
-    """The artifact file of a model version is not where the registry says."""
-
-    def __init__(self, version: str, path: Path) -> None:
-        super().__init__(f"the artifact of model {version} is missing: {path}")
-        self.version = version
-
-
 class ModelUnavailableError(RuntimeError):
     """A model is active but this process could not load it (and has none to fall back on)."""
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One consistent view to serve from; the cursors say which journal rows it has folded in."""
+    """One consistent view to serve from; the cursors say which journal rows it has folded in.
+
+    ``skipped`` counts the stored rows, by table, that the market read left out because they
+    break the data contract (``data.market_frames``): reported by ``/readyz`` and the metrics.
+    """
 
     model_version: ModelVersion
     rule_version: int
     matcher: Matcher
     changes: IdCursor
     events: IdCursor
+    skipped: Mapping[str, int] = field(default_factory=dict)
 
 
 def load_artifact(version: ModelVersion) -> HybridRecommender:
     """Load a version's model; ``ArtifactMissingError`` or ``recommender.errors.ArtifactError``."""
-    path = Path(version.artifact_path)
-    if not path.is_file():
-        raise ArtifactMissingError(version.version, path)
-    return HybridRecommender.load(path)
+    return load_verified(version)
 
 
 class ServingState:
@@ -124,7 +122,11 @@ class ServingState:
         self._next_poll = 0.0
         self._swap_thread: threading.Thread | None = None
         self._failed: dict[str, float] = {}
-        self._load_problem: str | None = None
+        # What went wrong loading each version, as a state fit for unauthenticated answers
+        # ("model artifact unreadable"); the details go to the log.
+        self._problems: dict[str, str] = {}
+        self._invalid_artifacts: set[str] = set()
+        self._active_name: str | None = None
         self._bad_rule_version: int | None = None
 
     # ------------------------------------------------------------------ reading
@@ -135,8 +137,8 @@ class ServingState:
 
     @property
     def load_problem(self) -> str | None:
-        """Why the last model load failed, until a model loads (None when none failed)."""
-        return self._load_problem
+        """Why the active version is not served, if loading it failed: a state, never a path."""
+        return self._problems.get(self._active_name) if self._active_name else None
 
     @contextmanager
     def serving(self) -> Iterator[Snapshot]:
@@ -150,8 +152,9 @@ class ServingState:
         with self._lock:
             snapshot = self._snapshot
             if snapshot is None:
-                if self._load_problem:
-                    raise ModelUnavailableError(self._load_problem)
+                problem = self.load_problem
+                if problem:
+                    raise ModelUnavailableError(problem)
                 raise NoActiveModelError()
             yield snapshot
 
@@ -185,8 +188,10 @@ class ServingState:
         snapshot = self._snapshot
         with self._engine.connect() as connection:
             active = active_version(connection)
+            self._active_name = active.version if active is not None else None
             if snapshot is None:
-                self._first_load(active)
+                self._first_load(active, connection)
+                self._publish_fallback()
                 return
             stored_rules = active_rule_set(connection)
             rule_version = DEFAULTS_VERSION if stored_rules is None else stored_rules.version
@@ -218,6 +223,7 @@ class ServingState:
                     logger.info("now serving rule set version %s", rule_version)
         if active is not None and active.version != snapshot.model_version.version:
             self._schedule_swap(active)
+        self._publish_fallback()
 
     def _new_rules(self, connection: Connection, version: int, serving: int) -> RuleSet | None:
         """The rules of ``version`` if they are not the ones serving (None if they cannot be read)."""
@@ -245,11 +251,41 @@ class ServingState:
         if events is not None and len(events):
             snapshot.matcher.add_events(events)
 
-    def _first_load(self, active: ModelVersion | None) -> None:
-        """The process's first model (also after a failed first attempt, once it may be retried)."""
-        if active is None or not self._may_try(active.version):
+    def _first_load(self, active: ModelVersion | None, connection: Connection) -> None:
+        """The process's first model (also after a failed first attempt, once it may be retried).
+
+        When the active version's artifact is invalid, the newest retired version (one that was
+        promoted and served before) whose artifact passes the checks serves instead.
+        """
+        if active is None:
             return
-        self._swap_to(active)
+        if self._may_try(active.version) and self._swap_to(active):
+            return
+        if active.version not in self._invalid_artifacts:
+            return  # not the artifact's fault (the store, the market): no other version would do better
+        for older in list_versions(connection):
+            if older.status != RETIRED or older.version == active.version or not self._may_try(older.version):
+                continue
+            if self._swap_to(older):
+                logger.warning(
+                    "serving fallback version %s: the artifact of the active version %s is invalid",
+                    older.version,
+                    active.version,
+                )
+                return
+
+    def fallback_state(self) -> str | None:
+        """``"serving fallback version N; active version M artifact invalid"``, or None."""
+        snapshot, active = self._snapshot, self._active_name
+        if snapshot is None or active is None or active not in self._invalid_artifacts:
+            return None
+        serving = snapshot.model_version.version
+        if serving == active:
+            return None
+        return f"serving fallback version {serving}; active version {active} artifact invalid"
+
+    def _publish_fallback(self) -> None:
+        metrics.serving_fallback(self.fallback_state() is not None)
 
     # ------------------------------------------------------------------ swapping
     def _may_try(self, version: str) -> bool:
@@ -280,10 +316,13 @@ class ServingState:
                 snapshot = self.build_snapshot(version)
             except Exception as error:  # noqa: BLE001 - whatever broke, the old model keeps serving
                 self._failed[version.version] = time.monotonic()
-                self._load_problem = f"model {version.version} could not be loaded: {error}"
+                self._problems[version.version] = _load_state(version.version, error)
+                if isinstance(error, ArtifactError):
+                    self._invalid_artifacts.add(version.version)
                 metrics.model_swap("failed")
                 serving = current.model_version.version if current else "nothing"
                 logger.exception("model %s could not be loaded; still serving %s", version.version, serving)
+                self._publish_fallback()
                 return False
             self.install(snapshot)
             return True
@@ -309,7 +348,7 @@ class ServingState:
         matcher = Matcher.build(
             model, None, market.investors, market.packages, market.events, rules, self.clock()
         )
-        return Snapshot(version, rule_version, matcher, changes, events)
+        return Snapshot(version, rule_version, matcher, changes, events, market.skipped)
 
     def install(self, snapshot: Snapshot) -> None:
         """Serve ``snapshot`` from the next request on (requests in flight finish on the old one)."""
@@ -317,10 +356,13 @@ class ServingState:
             self._snapshot = snapshot
         version = snapshot.model_version.version
         self._failed.pop(version, None)
-        self._load_problem = None
+        self._problems.pop(version, None)
+        self._invalid_artifacts.discard(version)
         metrics.serving_model(version)
         metrics.serving_rules(snapshot.rule_version)
+        metrics.skipped_rows(snapshot.skipped)
         metrics.model_swap("swapped")
+        self._publish_fallback()
         logger.info("now serving model %s with rule set version %s", version, snapshot.rule_version)
 
     def use_rules(self, rule_version: int, rules: RuleSet) -> None:
@@ -344,13 +386,18 @@ class ServingState:
         try:
             with self._engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means not ready
-            logger.warning("readiness: the database is unreachable")
+        except Exception as error:  # noqa: BLE001 - any failure means not ready
+            # The driver's text (host, user, file) is for the log, never for the unauthenticated probe.
+            logger.warning("readiness: the database is unreachable: %s", error)
             return False
         return True
 
     def readiness(self) -> dict[str, object]:
-        """What ``/readyz`` reports: database reachable, model loaded, and which versions serve."""
+        """What ``/readyz`` reports: database reachable, model loaded, and which versions serve.
+
+        States, never details: the probe answers without a key, so paths and driver messages
+        stay in the log.
+        """
         database = self.database_reachable()
         if database:
             try:
@@ -358,11 +405,27 @@ class ServingState:
             except Exception:  # noqa: BLE001 - a failed poll must not fail the probe itself
                 logger.exception("readiness: polling the store failed")
         snapshot = self._snapshot
+        fallback = self.fallback_state()
+        if snapshot is None:
+            model = self.load_problem or "no active model"
+        else:
+            model = fallback or "loaded"
         report: dict[str, object] = {
             "database": "ok" if database else "unreachable",
-            "model": "loaded" if snapshot is not None else (self._load_problem or "no active model"),
+            "model": model,
             "model_version": snapshot.model_version.version if snapshot else None,
+            "active_model_version": self._active_name,
             "rule_version": snapshot.rule_version if snapshot else None,
+            "skipped_rows": dict(snapshot.skipped) if snapshot else {},
         }
         report["ready"] = database and snapshot is not None
         return report
+
+
+def _load_state(version: str, error: BaseException) -> str:
+    """What failed, as a state an unauthenticated caller may see (the details are logged)."""
+    if isinstance(error, ArtifactMissingError):
+        return f"model {version}: model artifact missing"
+    if isinstance(error, ArtifactError):
+        return f"model {version}: model artifact unreadable"
+    return f"model {version} could not be loaded"

@@ -51,6 +51,7 @@ from recommender.evaluation.holdout import (
     choose_holdout,
     score_holdout,
 )
+from recommender.artifact import file_sha256
 from recommender.evaluation.market_report import fit_on_split
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.pipeline import train_recommender
@@ -150,6 +151,7 @@ def run_training(
         },
         "data": {
             "investors": len(market.investors), "packages": len(market.packages), "events": len(learned),
+            "skipped_rows": dict(market.skipped),
         },
         "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
     }
@@ -304,6 +306,7 @@ def _register(
     name = new_version_name(created)
     path = models_dir / f"{name}.npz"
     model.save(path)
+    checksum = file_sha256(path)
     version = ModelVersion(
         version=name,
         created_at=created,
@@ -314,6 +317,7 @@ def _register(
         params=model.config.to_dict(),
         metrics=metrics,
         note=decision.reason,
+        artifact_sha256=checksum,
     )
     try:
         with engine.begin() as connection:

@@ -126,7 +126,7 @@ def test_models_compare_prints_the_report(tmp_path: Path, monkeypatch: pytest.Mo
     assert as_json.exit_code == 0, as_json.output
     assert [row["model_version"] for row in json.loads(as_json.output)] == ["A", "B"]
     text = runner.invoke(main, ["models", "compare", "--by", "both"], catch_exceptions=False).output
-    assert "model version A, rule version 1: 1 lists, 3 impressions" in text
+    assert "model version A, rule version 1: 1 list, 3 impressions" in text
     assert "MRR of acted items" in text
     empty = runner.invoke(main, ["models", "compare", "--since", "2030-01-01"], catch_exceptions=False).output
     assert "no served lists" in empty

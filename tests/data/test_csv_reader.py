@@ -189,6 +189,16 @@ def test_valid_market_reads_into_typed_frames(tmp_path: Path) -> None:
     assert frames.events["event_id"].tolist() == ["E1", "E2", "E3"]
 
 
+def test_frames_read_from_files_merge_and_copy_like_any_frame(tmp_path: Path) -> None:
+    """Each row's source line rides along without getting in the way of pandas."""
+    frames = read_market(write_market(tmp_path))
+    assert frames.events is not None and frames.packages is not None
+    joined = frames.events.merge(frames.packages[["package_id", "asset_type"]], on="package_id")
+    assert len(joined) == 3
+    copied = frames.events.copy(deep=True)
+    assert [copied.attrs["lines"][row] for row in range(3)] == [2, 3, 4]
+
+
 EXPECTED_DTYPES = {
     "string": np.dtype(object),
     "enum": np.dtype(object),
@@ -747,6 +757,62 @@ def test_dates_accept_only_the_date_layout(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # Event ids
 # ---------------------------------------------------------------------------------------------
+
+
+# Regression: a year-1 timestamp was stored as year 0 in UTC (and year 9999 with a -14:00 offset as
+# year 10000), which no process could read back; serving, training and ranking all failed on it.
+@pytest.mark.parametrize(
+    ("file", "column", "written", "reason"),
+    [
+        ("events.csv", "occurred_at", "0001-01-01T00:00:00", "is out of range"),
+        ("events.csv", "occurred_at", "9999-12-31T23:59:59-14:00", "is out of range (it is 10000-01-01T21:59:59"),
+        ("events.csv", "occurred_at", "1999-12-31T23:59:59", "is out of range"),
+        ("events.csv", "occurred_at", "2100-12-31T23:59:59-01:00", "is out of range (it is 2101-01-01T08:59:59"),
+        ("packages.csv", "listed_at", "0001-01-01", "is out of range"),
+        ("packages.csv", "closes_at", "2101-01-01T00:00:00", "is out of range"),
+        ("investors.csv", "registered_at", "1970-01-01", "is out of range"),
+    ],
+)
+def test_instants_outside_the_contract_years_are_refused_after_conversion(
+    tmp_path: Path, file: str, column: str, written: str, reason: str
+) -> None:
+    directory = write_market(tmp_path, **with_cell(file, 0, column, written))
+    (problem,) = problems_of(directory)
+    assert problem.startswith(f"{file}:2: {column}: {written!r} {reason}")
+    assert problem.endswith("dates and timestamps must fall in the years 2000 to 2100")
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2000-01-01T00:00:00", "1999-12-31T16:00:00"),  # the first moment, in market time
+        ("2100-12-31T23:59:59", "2100-12-31T15:59:59"),
+        ("2100-12-31T15:59:59Z", "2100-12-31T15:59:59"),
+    ],
+)
+def test_the_edges_of_the_contract_years_are_accepted(tmp_path: Path, written: str, utc: str) -> None:
+    frames = read_market(write_market(tmp_path, **with_cell("events.csv", 0, "occurred_at", written)))
+    assert frames.events is not None
+    assert frames.events.loc[0, "occurred_at"] == pd.Timestamp(utc)
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "written", "expected"),
+    [
+        ("events.csv", "amount_cny", "1500000000000000", "must be <= 1,000,000,000,000,000"),
+        ("investors.csv", "capital_cny", "99999999999999999999", "must be <= 1,000,000,000,000,000"),
+        ("packages.csv", "reserve_price_cny", "1" + "0" * 300, "must be <= 1,000,000,000,000,000"),
+        ("events.csv", "dwell_seconds", "86400.5", "must be <= 86400"),
+        ("packages.csv", "loan_count", "3000000000", "must be <= 10,000,000"),
+    ],
+)
+def test_amounts_durations_and_counts_have_a_ceiling(
+    tmp_path: Path, file: str, column: str, written: str, expected: str
+) -> None:
+    directory = write_market(tmp_path, **with_cell(file, 0, column, written))
+    assert [p for p in problems_of(directory) if f": {column}: " in p][0].startswith(
+        f"{file}:2: {column}: {expected} (got "
+    )
 
 
 def expected_event_id(*parts: str) -> str:

@@ -91,6 +91,22 @@ CORRUPTIONS = [
         "events", lambda text: text.replace("2025-01-12T10:00:00", "2025-13-45"),
         "events.csv:3: occurred_at:", id="bad-date",
     ),
+    pytest.param(  # regression: stored as year 0 in UTC, after which no process could read the store
+        "events", lambda text: text.replace("2025-01-12T10:00:00", "0001-01-01T00:00:00"),
+        "events.csv:3: occurred_at: '0001-01-01T00:00:00' is out of range", id="year-1",
+    ),
+    pytest.param(  # regression: stored as year 10000 on PostgreSQL
+        "events", lambda text: text.replace("2025-01-12T10:00:00", "9999-12-31T23:59:59-14:00"),
+        "events.csv:3: occurred_at: '9999-12-31T23:59:59-14:00' is out of range", id="year-10000",
+    ),
+    pytest.param(
+        "packages", lambda text: text.replace("2025-02-01,2025-03-01", "0001-01-01,2025-03-01"),
+        "packages.csv:3: listed_at: '0001-01-01' is out of range", id="listed-in-year-1",
+    ),
+    pytest.param(
+        "events", lambda text: text.replace("e-1,inv-1,pkg-1,view,2025-01-11T10:00:00,,120", "e-1,inv-1,pkg-1,view,2025-01-11T10:00:00,,99999999"),
+        "events.csv:2: dwell_seconds: must be <= 86400", id="dwell-ceiling",
+    ),
     pytest.param(
         "events", lambda text: text.replace("e-5,inv-2", "e-5,inv-404"),
         "events.csv:6: investor_id:", id="unknown-investor",

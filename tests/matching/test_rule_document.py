@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 
 import pytest
 
@@ -302,3 +303,50 @@ def test_the_example_document_validates_and_is_the_one_in_the_operator_guide() -
     section = guide.split("\n## Rule sets", 1)[1]
     blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
     assert blocks and blocks[0] == text
+
+
+# Regression: deeply nested documents overflowed the JSON decoder or PyYAML's composer
+# (RecursionError, a 500 on the API), and a few kilobytes of nested YAML flow collections took
+# seconds to scan; a "\ud800" escape put a lone surrogate into the rules that the store could
+# not encode.
+@pytest.mark.parametrize(
+    "document",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        "top_k: " + "[" * 100_000 + "1" + "]" * 100_000,
+        "top_k: " + "[a: " * 20_000 + "1" + "]" * 20_000,  # no run of openers: the scan stops at the limit
+        '{"boosts": ' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "}",
+        "top_k:\n" + "".join("  " * depth + "a:\n" for depth in range(1, 600)),
+        {"boosts": json.loads("[" * 40 + "]" * 40)},
+    ],
+    ids=["json-array", "yaml-flow", "yaml-flow-keys", "json-object", "yaml-block", "data"],
+)
+def test_a_document_nested_too_deep_is_refused_quickly(document: str | dict) -> None:
+    started = time.perf_counter()
+    with pytest.raises(RuleDocumentError) as refused:
+        parse_rule_document(document)
+    assert time.perf_counter() - started < 3.0  # was minutes for the flow cases, or a crash
+    assert any("nests deeper than 32 levels" in problem for problem in refused.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ('{"top_k": "\\ud800"}', "top_k: must be valid Unicode text"),
+        ('boosts: {"\\udc00x": 1}', "boosts.\\udc00x: the key must be valid Unicode text"),
+        ({"why": {"deep": "\udfff"}}, "why.deep: must be valid Unicode text"),
+    ],
+)
+def test_text_that_is_not_unicode_is_refused_with_its_path(document: str | dict, problem: str) -> None:
+    with pytest.raises(RuleDocumentError) as refused:
+        parse_rule_document(document)
+    assert refused.value.problems[0].startswith(problem)
+
+
+def test_yaml_aliases_are_walked_once() -> None:
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
+    started = time.perf_counter()
+    with pytest.raises(RuleDocumentError):
+        parse_rule_document("\n".join(laughs))
+    assert time.perf_counter() - started < 3.0

@@ -249,3 +249,20 @@ def test_an_investor_key_may_quote_only_request_ids_of_lists_that_served_it(
     # The platform, which writes every investor's feedback, is not limited.
     for_other = {**polluting, "investor_id": OTHER_INVESTOR_ID, "event_id": "ev-platform-request"}
     assert call(client, "post", "/v1/events", keys.platform, json=for_other).status_code == 201
+
+
+def test_an_event_dated_after_the_clock_is_refused_and_the_lists_keep_their_clock(
+    client: FlaskClient, keys: Keys, packages: list[str], served_market: ServedMarket
+) -> None:
+    """One event dated years ahead would move the serving clock and close every listing."""
+    before = recommended_ids(client, keys.platform)
+    ahead = event(packages[7], event_id="ev-ahead", occurred_at="2099-01-01T00:00:00")
+    body = assert_problem(
+        call(client, "post", "/v1/events", keys.platform, json={"events": [event(packages[6]), ahead]}), 422
+    )
+    assert [(e["path"], e["field"]) for e in body["errors"]] == [("/events/1/occurred_at", "occurred_at")]
+    assert stored(served_market, event_id="ev-ahead") == 0
+    assert recommended_ids(client, keys.platform) == before
+    # A client clock a few minutes fast is not an attack.
+    slightly = event(packages[7], event_id="ev-skew", occurred_at="2026-06-20T00:05:00+00:00")
+    assert call(client, "post", "/v1/events", keys.platform, json=slightly).status_code == 201

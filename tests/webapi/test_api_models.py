@@ -156,7 +156,9 @@ def test_readiness_names_the_versions_served(client: FlaskClient) -> None:
         "database": "ok",
         "model": "loaded",
         "model_version": "A",
+        "active_model_version": "A",
         "rule_version": body["rule_version"],
+        "skipped_rows": {},
     }
 
 

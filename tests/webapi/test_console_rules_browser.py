@@ -11,6 +11,7 @@ from tests.webapi.test_console_browser import (  # noqa: F401  (fixtures)
     browser,
     console_url,
     module_database_url,
+    trained_versions,
 )
 
 CHANGE = "blend:\n  model: 0.0\n  stated: 1.0\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ def test_a_run_promotes_skips_is_forced_rejects_and_rolls_back(engine: Engine, t
     assert stored.metrics["holdout"]["window_days"] >= 14 and stored.metrics["holdout"]["gated"]
     assert stored.metrics["candidate"]["ndcg@10"] > 0
     assert HybridConfig.from_dict(stored.params) == TINY
+    # The artifact's checksum is recorded with the version, so a file changed later is refused.
+    artifact_bytes = Path(stored.artifact_path).read_bytes()
+    assert stored.artifact_sha256 == hashlib.sha256(artifact_bytes).hexdigest()
 
     again = run_training(engine, models, TrainingOptions(config=TINY))
     assert again.status == SKIPPED and "no new events" in again.reason
@@ -67,7 +71,8 @@ def test_a_run_promotes_skips_is_forced_rejects_and_rolls_back(engine: Engine, t
     # Nothing new since the rejected run: the same data would only be rejected again.
     assert run_training(engine, models, TrainingOptions(config=TINY)).status == SKIPPED
 
-    activated, previous = activate_model_version(engine, first.version.version)
+    activation = activate_model_version(engine, first.version.version)
+    activated, previous = activation.version, activation.previous
     assert activated.status == ACTIVE and previous is not None and previous.version == forced.version.version
     assert active_name(engine) == first.version.version
 
@@ -104,8 +109,8 @@ def test_activation_refuses_a_version_that_cannot_serve_and_keeps_the_active_one
     message = str(refused.value)
     assert f"refusing to activate {problem}" in message
     assert f"version {outcome.version.version} is still active" in message
-    assert {"missing": "does not exist", "corrupt": "unreadable", "foreign": "unreadable",
-            "unknown": "no such model version"}[problem] in message
+    assert {"missing": "is missing", "corrupt": "unreadable", "foreign": "unreadable",
+            "unknown": "unknown model version"}[problem] in message
     assert active_name(engine) == outcome.version.version
 
 
@@ -153,7 +158,7 @@ def test_the_cli_trains_rejects_with_status_3_forces_lists_and_rolls_back(
     shutil.copyfile(SAMPLE_MARKET / "investors.csv", listed[0]["artifact_path"])
     refused = run("models", "activate", listed[0]["version"])
     assert refused.exit_code == 1
-    assert "refusing to activate" in refused.stderr and "unreadable" in refused.stderr
+    assert "refusing to activate" in refused.stderr and "checksum recorded at training" in refused.stderr
     assert f"version {first['version']} is still active" in refused.stderr
 
 

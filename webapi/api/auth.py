@@ -11,12 +11,16 @@ Roles (see docs/api.md for the full matrix):
 
 A verified key is cached per process for ``API_KEY_CACHE_SECONDS`` (default 5), so a request
 does not cost a database round trip; a revoked key therefore stops working within that time.
+Unknown key ids are remembered for a second (``API_KEY_NEGATIVE_CACHE_SECONDS``) and ids not
+shaped like ours are refused without a lookup, so made-up keys cannot make every request a
+database query.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import wraps
@@ -25,12 +29,23 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from sqlalchemy import Engine
 
-from data.api_keys import INVESTOR, OPERATOR, PLATFORM, ApiKey, get_key, secret_matches, split_key
+from data.api_keys import (
+    INVESTOR,
+    OPERATOR,
+    PLATFORM,
+    ApiKey,
+    get_key,
+    is_key_id,
+    secret_matches,
+    split_key,
+)
 from data.wording import article
 from webapi.api.problems import ProblemError
 
 AUTH_EXTENSION = "assetmatch.api_keys"
 DEFAULT_CACHE_SECONDS = 5.0
+#: How long an unknown key id is remembered (at most ``API_KEY_CACHE_SECONDS``).
+NEGATIVE_CACHE_SECONDS = 1.0
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="assetmatch"'}
 
 EVERY_ROLE = (PLATFORM, OPERATOR, INVESTOR)
@@ -55,33 +70,65 @@ class Caller:
 
 
 class KeyCache:
-    """Stored keys by id, each kept for a few seconds; thread-safe."""
+    """Stored keys by id, each kept for a few seconds, and unknown ids for a second; thread-safe.
 
-    def __init__(self, engine: Engine, seconds: float) -> None:
+    Known keys are kept ``seconds`` (so a revocation takes that long to reach every process).
+    An id the store does not hold is remembered ``negative_seconds``, so a client retrying with
+    a wrong key, or a flood of one made-up key, costs one lookup per interval instead of one per
+    request. Remembering a miss can never hide a key created afterwards: key ids are random
+    (``data.api_keys``), so a new key's id has never been looked up before it exists. Both maps
+    are bounded, dropping their oldest entries, and kept apart so a flood of made-up ids never
+    pushes out the keys real clients use.
+    """
+
+    def __init__(
+        self, engine: Engine, seconds: float, negative_seconds: float | None = None, max_entries: int = 10_000
+    ) -> None:
         self._engine = engine
         self._seconds = seconds
-        self._keys: dict[str, tuple[ApiKey | None, float]] = {}
+        self._negative_seconds = (
+            min(seconds, NEGATIVE_CACHE_SECONDS) if negative_seconds is None else negative_seconds
+        )
+        self._max_entries = max_entries
+        self._keys: OrderedDict[str, tuple[ApiKey, float]] = OrderedDict()
+        self._unknown: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key_id: str) -> ApiKey | None:
+        """The stored key of ``key_id`` (revoked or not), or None when there is none."""
+        if not is_key_id(key_id):  # no key ever had such an id: no lookup, nothing remembered
+            return None
         now = time.monotonic()
         with self._lock:
             cached = self._keys.get(key_id)
-        if cached is not None and now - cached[1] < self._seconds:
-            return cached[0]
+            if cached is not None and now - cached[1] < self._seconds:
+                return cached[0]
+            missed_at = self._unknown.get(key_id)
+            if missed_at is not None and now - missed_at < self._negative_seconds:
+                return None
         with self._engine.connect() as connection:
             key = get_key(connection, key_id)
-        if self._seconds > 0:
-            with self._lock:
-                if len(self._keys) > 10_000:  # a flood of made-up key ids must not grow memory
-                    self._keys.clear()
-                self._keys[key_id] = (key, now)
+        with self._lock:
+            if key is not None:
+                self._unknown.pop(key_id, None)
+                if self._seconds > 0:
+                    _remember(self._keys, key_id, (key, now), self._max_entries)
+            elif self._negative_seconds > 0:
+                _remember(self._unknown, key_id, now, self._max_entries)
         return key
+
+
+def _remember(entries: OrderedDict[str, Any], key_id: str, value: Any, limit: int) -> None:
+    entries[key_id] = value
+    entries.move_to_end(key_id)
+    while len(entries) > limit:
+        entries.popitem(last=False)
 
 
 def install_key_cache(app: Any, engine: Engine) -> None:
     seconds = float(app.config.get("API_KEY_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
-    app.extensions[AUTH_EXTENSION] = KeyCache(engine, seconds)
+    negative = app.config.get("API_KEY_NEGATIVE_CACHE_SECONDS")
+    app.extensions[AUTH_EXTENSION] = KeyCache(engine, seconds, None if negative is None else float(negative))
 
 
 def authenticate() -> Caller:

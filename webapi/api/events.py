@@ -11,8 +11,11 @@ no event is ever dropped silently. An investor key's ids are scoped to its inves
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from flask import Blueprint, Response, current_app
 
 from data.api_keys import INVESTOR, PLATFORM
@@ -22,9 +25,10 @@ from data.event_conflicts import EventConflictError
 from data.json_records import read_json_records, storable_id
 from data.market_journal import stored_ids
 from data.schema import investors_table, packages_table
+from data.wording import count
 from webapi import metrics
 from webapi.api.auth import current_caller, require, require_own_investor
-from webapi.api.context import engine, fold_in_now, served_lists
+from webapi.api.context import engine, fold_in_now, served_lists, serving_state
 from webapi.api.event_scope import conflict_problem, refuse_foreign_request_ids, scope_investor_event_ids
 from webapi.api.params import json_body
 from webapi.api.problems import ProblemError
@@ -35,6 +39,8 @@ bp = Blueprint("events", __name__)
 #: the response. Other events (impressions, views, bids...) reach the matcher with the next poll,
 #: within POLL_SECONDS, so a high rate of impression write-backs costs no extra poll each.
 AT_ONCE = ("dismiss", "win")
+#: How far ahead of the server's clock an event may be dated (clients' clocks drift).
+FUTURE_TOLERANCE = pd.Timedelta(minutes=10)
 
 
 @bp.post("/v1/events")
@@ -64,6 +70,7 @@ def post_events() -> Response:
         investors = stored_ids(connection, investors_table.c.investor_id, _referenced(items, "investor_id"))
         packages = stored_ids(connection, packages_table.c.package_id, _referenced(items, "package_id"))
     events = read_json_records(items, EVENT_FIELDS, "events" if batch else "", investors, packages)
+    refuse_future_events(events, serving_state().clock(), batch)
     if own is not None and events["request_id"].notna().any():
         served_lists().flush()  # this process's own recent lists count too
         with store.connect() as connection:
@@ -81,6 +88,29 @@ def post_events() -> Response:
     response = current_app.json.response(body)
     response.status_code = 201 if accepted else 200
     return response
+
+
+def refuse_future_events(events: pd.DataFrame, now: datetime, batch: bool) -> None:
+    """422 for events that claim to happen after ``now`` plus :data:`FUTURE_TOLERANCE`.
+
+    Serving moves its market clock forward to the newest event it folds in (so replays with a
+    pinned clock advance), so one event dated years ahead would make every listing look closed
+    to that worker: what has not happened yet is refused at the door.
+    """
+    latest = pd.Timestamp(now) + FUTURE_TOLERANCE
+    ahead = np.flatnonzero((events["occurred_at"] > latest).to_numpy())
+    if not ahead.size:
+        return
+    errors = [
+        {
+            "field": "occurred_at",
+            "path": f"/events/{index}/occurred_at" if batch else "/occurred_at",
+            "message": f"is after the server's clock ({pd.Timestamp(now).isoformat()} UTC) "
+            f"by more than {int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes",
+        }
+        for index in ahead.tolist()
+    ]
+    raise ProblemError(422, f"{count(len(errors), 'event')} dated in the future", errors=errors)
 
 
 def _items(body: Any) -> tuple[list[Any], bool]:

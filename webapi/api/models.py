@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint
 
 from data.api_keys import OPERATOR
-from data.model_registry import ACTIVE, activate_version, get_version, list_versions
-from recommender.errors import ArtifactError
+from data.model_registry import ACTIVE, get_version, list_versions
+from webapi.activation import ActivationRefusedError, activate_model_version
 from webapi.api.auth import READERS, require
 from webapi.api.context import engine, serving_state
 from webapi.api.problems import ProblemError
-from webapi.serving import ArtifactMissingError, load_artifact
 
 bp = Blueprint("models", __name__)
 
@@ -35,9 +34,11 @@ def list_models() -> dict:
 def activate(version: str) -> dict:
     """Make ``version`` the active model, after checking that its artifact loads and serves.
 
-    The artifact is loaded and a matcher built before anything is written, so a missing (409)
-    or corrupt (422) artifact leaves the active version and what every process serves unchanged.
-    This process serves the new version before responding; the others swap on their next poll.
+    The same checks as the CLI's (``webapi.activation``): a missing artifact is 409, one that
+    fails its checksum, is not a model or whose arrays do not fit together is 422, and a
+    matcher is built over it before anything is written; a refusal leaves the active version
+    and what every process serves unchanged. This process serves the new version before
+    responding; the others swap on their next poll.
     """
     store = engine()
     with store.connect() as connection:
@@ -50,14 +51,11 @@ def activate(version: str) -> dict:
         return {"model": found.to_json(), "serving_version": version}
     with state.swap_lock():
         try:
-            model = load_artifact(found)
-        except ArtifactMissingError as error:
-            raise ProblemError(409, f"{error}; the active model is unchanged", "artifact-missing") from None
-        except ArtifactError as error:
-            raise ProblemError(422, f"{error}; the active model is unchanged", "artifact-corrupt") from None
-        snapshot = state.build_snapshot(found, model)
-        with store.begin() as connection:
-            activate_version(connection, version)
-            activated = get_version(connection, version)
-        state.install(snapshot)
-    return {"model": activated.to_json() if activated else found.to_json(), "serving_version": version}
+            activation = activate_model_version(store, version, prepare=state.build_snapshot)
+        except ActivationRefusedError as error:
+            raise ProblemError(
+                error.status, f"{error.problem}; the active model is unchanged", error.kind
+            ) from None
+        if activation.prepared is not None:
+            state.install(activation.prepared)
+    return {"model": activation.version.to_json(), "serving_version": version}

@@ -278,6 +278,7 @@ SCHEMAS: dict[str, Any] = {
             "trained_until": {"type": "string"},
             "event_high_water": {"type": "integer"},
             "artifact_path": {"type": "string"},
+            "artifact_sha256": {"type": "string", "nullable": True},
             "params": {"type": "object"},
             "metrics": {"type": "object"},
             "note": {"type": "string", "nullable": True},
@@ -341,9 +342,19 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["ready", "not ready"]},
             "ready": {"type": "boolean"},
             "database": {"type": "string"},
-            "model": {"type": "string"},
+            "model": {
+                "type": "string",
+                "description": "loaded; no active model; model <v>: model artifact missing/unreadable; "
+                "serving fallback version <N>; active version <M> artifact invalid",
+            },
             "model_version": {"type": "string", "nullable": True},
+            "active_model_version": {"type": "string", "nullable": True},
             "rule_version": {"type": "integer", "nullable": True},
+            "skipped_rows": {
+                "type": "object",
+                "description": "stored rows left out because they break the data contract, by table",
+                "additionalProperties": {"type": "integer"},
+            },
         },
     },
 }

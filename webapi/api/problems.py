@@ -22,6 +22,7 @@ from data.json_records import problem_index
 from data.problems import MarketFileError
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from matching.rule_document import RuleDocumentError
+from recommender.errors import ArtifactError
 from webapi.model_store import NoActiveModelError
 from webapi.serving import ModelUnavailableError
 
@@ -130,6 +131,7 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(RuleDocumentError, _from_rule_document)
     app.register_error_handler(NoActiveModelError, _no_model)
     app.register_error_handler(ModelUnavailableError, _no_model)
+    app.register_error_handler(ArtifactError, _artifact_unreadable)
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(IntegrityError, _conflict)
     app.register_error_handler(DBAPIError, _database_error)
@@ -206,11 +208,17 @@ def _no_model(error: Exception) -> Response:
     return problem_response(503, str(error), "model-unavailable", headers={"Retry-After": "5"})
 
 
+def _artifact_unreadable(error: ArtifactError) -> Response:
+    """A model file that went bad after it was loaded (a preview re-reads it): a state, not its path."""
+    logger.error("model artifact unreadable on %s %s: %s", request.method, request.path, error)
+    return problem_response(
+        503, "model artifact unreadable", "model-unavailable", headers={"Retry-After": "5"}
+    )
+
+
 def _database_down(error: OperationalError) -> Response:
     logger.warning("database unavailable: %s", error.orig if error.orig is not None else error)
-    return problem_response(
-        503, "the database is unavailable", "database-unavailable", headers={"Retry-After": "5"}
-    )
+    return problem_response(503, "database unreachable", "database-unavailable", headers={"Retry-After": "5"})
 
 
 def _conflict(error: IntegrityError) -> Response:

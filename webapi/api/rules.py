@@ -18,6 +18,7 @@ from matching.rule_changes import rule_changes
 from matching.rule_document import RuleDocumentError, parse_rule_document
 from webapi.api.auth import current_caller, require
 from webapi.api.context import engine, serving_state
+from webapi.api.heavy_calls import heavy_call
 from webapi.api.params import is_json_request, json_body
 from webapi.api.problems import ProblemError
 from webapi.model_store import utc_now
@@ -119,9 +120,11 @@ def preview() -> dict:
     """What a candidate rule set would change, before it is applied (nothing is stored).
 
     Body: ``{"document": ..., "investors": 50, "k": 20, "offline": false}``. The sampled lists
-    are ranked under the active and the candidate rules by a private copy of the serving model,
-    so a preview never holds up serving; ``offline: true`` also replays the evaluation split
-    (it refits the model at the split's cutoff: seconds on a small market, minutes on a large one).
+    are ranked under the active and the candidate rules by a private copy of the serving model;
+    ``offline: true`` also replays the evaluation split (it refits the model at the split's
+    cutoff: seconds on a small market, minutes on a large one). A preview holds its worker for
+    that long, so one runs at a time per server (``webapi.api.heavy_calls``): another is
+    answered 503 with Retry-After rather than taking a second worker from serving.
     """
     body = json_body()
     if not isinstance(body, dict) or "document" not in body:
@@ -154,19 +157,21 @@ def preview() -> dict:
     with state.serving() as snapshot:
         version = snapshot.model_version
     store = engine()
-    with store.connect() as connection:
-        active_version, active = active_rules(connection)
-    candidate, changes = rule_changes(active, document)
-    model = load_artifact(version)
-    market = load_market(store)
-    result = preview_rules(
-        market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline
-    )
+    with heavy_call("this preview"):
+        with store.connect() as connection:
+            active_version, active = active_rules(connection)
+        candidate, changes = rule_changes(active, document)
+        model = load_artifact(version)
+        market = load_market(store)
+        result = preview_rules(
+            market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline
+        )
     return {
         "model_version": version.version,
         "active_rule_version": active_version,
         "rule_changes": changes.to_json(),
         **result.to_json(),
+        "skipped_rows": dict(market.skipped),
     }
 
 

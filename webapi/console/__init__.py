@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from data.masking import mask_personal_data
+from recommender.errors import ArtifactError
 from webapi.api.problems import ProblemError
 from webapi.console import exposure, headers, models, rules, signin  # noqa: F401 - each adds its views to bp
 from webapi.console.blueprint import bp
@@ -86,6 +87,12 @@ def _problem(error: ProblemError) -> tuple[str, int]:
 def _database_down(error: OperationalError) -> tuple[str, int]:
     logger.warning("console: database unavailable: %s", error.orig if error.orig is not None else error)
     return _error_page(503, "The database is unavailable. Try again in a moment.")
+
+
+@bp.errorhandler(ArtifactError)
+def _artifact_unreadable(error: ArtifactError) -> tuple[str, int]:
+    logger.error("console: model artifact unreadable: %s", error)
+    return _error_page(503, "The model artifact is unreadable; the server log says why.")
 
 
 @bp.errorhandler(Exception)

@@ -20,6 +20,7 @@ from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_se
 from matching.rule_changes import RuleChanges, rule_changes
 from matching.rule_document import RuleDocumentError, parse_rule_document, render_document
 from webapi.api.context import engine, serving_state
+from webapi.api.heavy_calls import heavy_call
 from webapi.console.blueprint import bp
 from webapi.console.preview_view import PreviewView, preview_view, previewed_package_ids
 from webapi.console.processes import rules_served, serving_processes, serving_summary
@@ -83,19 +84,20 @@ def preview() -> tuple[str, int]:
     except (NoActiveModelError, ModelUnavailableError) as error:
         return _page(text, problems=[f"(preview): {error}"], form=options), 503
     store = engine()
-    with store.connect() as connection:
-        active_version, active = active_rules(connection)
-    candidate, changes = rule_changes(active, text)
-    result = preview_rules(
-        load_market(store),
-        load_artifact(version),
-        active,
-        candidate,
-        state.clock(),
-        sample=options["sample"],
-        k=options["k"],
-        offline=options["offline"],
-    )
+    with heavy_call("this preview"):  # one at a time per server, as the API's
+        with store.connect() as connection:
+            active_version, active = active_rules(connection)
+        candidate, changes = rule_changes(active, text)
+        result = preview_rules(
+            load_market(store),
+            load_artifact(version),
+            active,
+            candidate,
+            state.clock(),
+            sample=options["sample"],
+            k=options["k"],
+            offline=options["offline"],
+        )
     document = {
         "model_version": version.version,
         "active_rule_version": active_version,
