@@ -37,7 +37,8 @@ import pandas as pd
 from data.csv_reader import read_market
 from data.generator import MarketOracle, generate_market, load_truth, write_market
 from profiles import build_profiles
-from recommender.evaluation.market_report import LABEL_SEED_OFFSET, fit_on_split, model_scores, oracle_scores
+from recommender.evaluation.baselines import oracle_scores
+from recommender.evaluation.market_report import LABEL_SEED_OFFSET, fit_on_split, model_scores
 from recommender.evaluation.metrics import ranking_metrics, recall_at
 from recommender.evaluation.split import MarketSplit, relabelled, time_split
 from recommender.hybrid import HybridConfig

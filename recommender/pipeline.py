@@ -47,7 +47,7 @@ def train_recommender(
     with progress.stage("indexing live packages"):
         live = live_packages(packages, now)
         if len(live):
-            model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+            model.add_packages(live["package_id"].tolist(), package_feature_rows(live))
     return model, profiles
 
 
@@ -57,7 +57,7 @@ def add_investors(
     """Give investors the model has not seen a vector from their profile (cold investors)."""
     new = [investor_id for investor_id in investor_ids if investor_id not in model.investor_ids]
     if new:
-        model.upsert_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
+        model.add_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
 
 
 def sync_live_packages(model: HybridRecommender, live: pd.DataFrame, scope: Iterable[str] | None = None) -> None:
@@ -68,12 +68,12 @@ def sync_live_packages(model: HybridRecommender, live: pd.DataFrame, scope: Iter
     package ids (the rows just upserted); by default every indexed listing not in ``live`` does.
     """
     if scope is None:
-        scope = model.package_ids.ids(model.package_index.stored_rows())
+        scope = model.known_packages()
     gone = set(scope) - set(live["package_id"])
     if gone:
         model.unindex_packages(gone)
     if len(live):
-        model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
+        model.add_packages(live["package_id"].tolist(), package_feature_rows(live))
 
 
 def add_new_investors(

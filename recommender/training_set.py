@@ -7,16 +7,30 @@ training sets, so tuning and evaluation see the world the same way serving does.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
+import scipy.sparse as sp
 
 from profiles import DEFAULT_FEATURE_GROUPS, EventWeights, ProfileTable
-from recommender.hybrid import TrainingSet
 from recommender.idmap import IdMap
 from recommender.interactions import interaction_matrix
 from recommender.package_features import package_feature_rows
+
+FeatureRow = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What a fit needs: the ids, their feature rows and the net evidence between them."""
+
+    investor_ids: IdMap
+    package_ids: IdMap
+    evidence: sp.csr_matrix
+    investor_features: Sequence[FeatureRow]
+    package_features: Sequence[FeatureRow]
 
 
 def build_training_set(

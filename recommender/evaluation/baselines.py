@@ -1,17 +1,26 @@
-"""Baselines a recommender must beat, each scoring a split in both directions.
+"""Baselines a recommender must beat, each a model fitted on a split, scoring both directions.
 
-Every scorer returns ``(investor_scores, buyer_scores)``: test investors × test packages, and
-test packages × buyer investors. Baselines get the same validation-time tuning the model gets
-where they have a knob (popularity granularity).
+Each baseline is a ``Recommender`` (``recommender.base``) whose fit is a ``MarketSplit``: it
+learns from the split's training part and scores the split's test packages for its test
+investors, and its buyer investors for those packages, so an evaluation scores it exactly as it
+scores the hybrid (``market_report.model_scores``). The scorer functions below compute its
+tables: ``(investor_scores, buyer_scores)``, test investors × test packages and test packages ×
+buyer investors. Baselines get the same validation-time tuning the model gets where they have a
+knob (popularity granularity).
 """
 
 from __future__ import annotations
+
+from abc import abstractmethod
 
 import numpy as np
 import pandas as pd
 
 from data.contract import REGION_OF_PROVINCE
+from recommender.evaluation.oracle import SimulatedTruth
 from recommender.evaluation.split import RELEVANCE_GRADES, MarketSplit
+from recommender.idmap import IdMap
+from recommender.score_table import ScoreTableModel, ScoreTables
 
 Scores = tuple[np.ndarray, np.ndarray]
 POPULARITY_KEYS: dict[str, tuple[str, ...]] = {
@@ -69,6 +78,15 @@ def stated_preference_scores(split: MarketSplit) -> Scores:
     return investor_scores, buyer_scores
 
 
+def oracle_scores(truth: SimulatedTruth, split: MarketSplit) -> Scores:
+    """The upper bound: investors' packages by expected grade, packages' buyers by bid probability."""
+    packages = split.test_packages
+    return (
+        truth.expected_grades(split.test_investor_ids.external_ids.tolist(), packages),
+        truth.expected_bids(split.buyer_investor_ids.external_ids.tolist(), packages).T,
+    )
+
+
 def _stated_match(investors: pd.DataFrame, packages: pd.DataFrame) -> np.ndarray:
     """1.0 where a package passes every filter the investor stated (an unstated filter passes)."""
     passes = np.ones((len(investors), len(packages)), dtype=bool)
@@ -88,3 +106,60 @@ def _stated_match(investors: pd.DataFrame, packages: pd.DataFrame) -> np.ndarray
 
 def _with_region(packages: pd.DataFrame) -> pd.DataFrame:
     return packages.assign(region=packages["province"].map(REGION_OF_PROVINCE))
+
+
+class SplitBaseline(ScoreTableModel[MarketSplit]):
+    """A baseline fitted on a split: its tables cover the split's test packages and investors."""
+
+    def _tables(self, training: MarketSplit) -> ScoreTables:
+        investor_scores, buyer_scores = self._split_scores(training)
+        return ScoreTables(
+            training.test_investor_ids,
+            IdMap(training.test_packages["package_id"].tolist()),
+            investor_scores,
+            training.buyer_investor_ids,
+            buyer_scores,
+        )
+
+    @abstractmethod
+    def _split_scores(self, split: MarketSplit) -> Scores:
+        """``(investor_scores, buyer_scores)`` over the split's test packages."""
+
+
+class RandomBaseline(SplitBaseline):
+    """Uniform random scores (the floor every model must clear)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def _split_scores(self, split: MarketSplit) -> Scores:
+        return random_scores(split, self.seed)
+
+
+class PopularityBaseline(SplitBaseline):
+    """Packages by how much the market acted on their kind; buyers by their activity."""
+
+    def __init__(self, granularity: str = "asset_type") -> None:
+        self.granularity = granularity
+
+    def _split_scores(self, split: MarketSplit) -> Scores:
+        return popularity_scores(split, self.granularity)
+
+
+class StatedPreferenceBaseline(SplitBaseline):
+    """Today's platform channel: the investor's stated filters, newest listings first."""
+
+    def _split_scores(self, split: MarketSplit) -> Scores:
+        return stated_preference_scores(split)
+
+
+class OracleBaseline(SplitBaseline):
+    """The upper bound of a simulated market: scores from its hidden truth."""
+
+    def __init__(self, truth: SimulatedTruth | None = None) -> None:
+        self.truth = truth
+
+    def _split_scores(self, split: MarketSplit) -> Scores:
+        if self.truth is None:
+            raise ValueError("the oracle needs the simulated market's truth to fit")
+        return oracle_scores(self.truth, split)

@@ -30,7 +30,7 @@ import pandas as pd
 from data.wording import count
 from recommender.evaluation.metrics import RankingMetrics, ranking_metrics
 from recommender.evaluation.split import BIDDER_EVENTS, RELEVANCE_GRADES, MarketSplit, max_matrix
-from recommender.hybrid import HybridRecommender
+from recommender.base import Recommender
 from recommender.idmap import IdMap
 
 DEFAULT_HOLDOUT_DAYS = 14.0
@@ -172,7 +172,7 @@ class HoldoutScore:
     rows: dict[str, np.ndarray]
 
 
-def score_holdout(model: HybridRecommender, holdout: Holdout) -> HoldoutScore:
+def score_holdout(model: Recommender, holdout: Holdout) -> HoldoutScore:  # type: ignore[type-arg]
     """Ranking metrics of a model fitted at the holdout's cutoff (see ``fit_on_split``).
 
     Means over investors who acted (NDCG@10, precision, recall, hit rate at 10) and over packages
@@ -200,7 +200,7 @@ def score_holdout(model: HybridRecommender, holdout: Holdout) -> HoldoutScore:
             chunks = []
             for start in range(0, len(with_bidders), BUYER_CHUNK_PACKAGES):
                 chosen = with_bidders[start : start + BUYER_CHUNK_PACKAGES]
-                scores = model.score(buyers, [package_ids[row] for row in chosen]).T
+                scores = model.score_buyers([package_ids[row] for row in chosen], buyers)
                 chunks.append(ranking_metrics(scores, (split.bidders[chosen] > 0).astype(np.float64), k))
             metrics[f"buyer_recall@{k}"] = _row_weighted(chunks, "recall")
             if f"buyer_recall@{k}" == BUYER_RECALL:

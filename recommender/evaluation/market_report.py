@@ -30,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from profiles import build_profiles
+from recommender.base import Recommender
 from recommender.evaluation.baselines import (
     POPULARITY_KEYS,
+    OracleBaseline,
+    PopularityBaseline,
+    RandomBaseline,
     Scores,
-    popularity_scores,
-    random_scores,
-    stated_preference_scores,
+    StatedPreferenceBaseline,
 )
 from recommender.evaluation.metrics import ranking_metrics, recall_at
 from recommender.evaluation.oracle import SimulatedTruth
@@ -86,17 +88,23 @@ def fit_on_split(split: MarketSplit, config: HybridConfig, progress: Progress = 
     with progress.stage("indexing holdout packages"):
         cold = [i for i in split.investors["investor_id"] if i not in model.investor_ids]
         if cold:
-            model.upsert_investors(cold, profiles.feature_rows(cold, config.investor_feature_groups))
+            model.add_investors(cold, profiles.feature_rows(cold, config.investor_feature_groups))
         test = split.test_packages
-        model.index_packages(test["package_id"].tolist(), package_feature_rows(test))
+        model.add_packages(test["package_id"].tolist(), package_feature_rows(test))
     return model
 
 
-def model_scores(model: HybridRecommender, split: MarketSplit) -> Scores:
+def model_scores(model: Recommender, split: MarketSplit) -> Scores:  # type: ignore[type-arg]
+    """Any fitted model's scores on a split, both directions, through the model interface."""
     package_ids = split.test_packages["package_id"].tolist()
     investor_scores = model.score(split.test_investor_ids.external_ids.tolist(), package_ids)
-    buyer_scores = model.score(split.buyer_investor_ids.external_ids.tolist(), package_ids).T
+    buyer_scores = model.score_buyers(package_ids, split.buyer_investor_ids.external_ids.tolist())
     return investor_scores, buyer_scores
+
+
+def evaluate_model(name: str, split: MarketSplit, model: Recommender) -> Evaluated:  # type: ignore[type-arg]
+    """``evaluate`` of a fitted model: the one way every model is judged on a split."""
+    return evaluate(name, split, model_scores(model, split))
 
 
 def evaluate(name: str, split: MarketSplit, scores: Scores) -> Evaluated:
@@ -127,7 +135,7 @@ def tune_lightfm_features(validation: MarketSplit, random_state: int, log: Log) 
             lightfm=params, als_weight=0.0, activity_weight=0.0,
             investor_feature_groups=BASE_FEATURES, random_state=random_state,
         )
-        result = evaluate("", validation, model_scores(fit_on_split(validation, config), validation))
+        result = evaluate_model("", validation, fit_on_split(validation, config))
         label = f"lightfm-features d={params.components} epochs={params.epochs}"
         rows.append((label, result.metrics))
         log(f"  {label}: ndcg@10 {result.metrics['ndcg@10']:.4f}")
@@ -150,7 +158,7 @@ def tune_engine(validation: MarketSplit, random_state: int, log: Log) -> TuningR
             fitted = fit_on_split(validation, config)
             for als_weight in ALS_WEIGHTS:
                 model = fitted.reweighted(1.0, als_weight, 1.0)
-                result = evaluate("", validation, model_scores(model, validation))
+                result = evaluate_model("", validation, model)
                 label = f"engine {'+'.join(groups)} d={params.components} epochs={params.epochs} als={als_weight}"
                 rows.append((label, result.metrics))
                 if result.metrics["ndcg@10"] > best_ndcg:
@@ -160,7 +168,7 @@ def tune_engine(validation: MarketSplit, random_state: int, log: Log) -> TuningR
     best_recall, best_activity = -1.0, 0.0
     for activity_weight in ACTIVITY_WEIGHTS:
         model = best_fitted.reweighted(1.0, best.als_weight, activity_weight)
-        recall = evaluate("", validation, model_scores(model, validation)).metrics["buyer_recall@50"]
+        recall = evaluate_model("", validation, model).metrics["buyer_recall@50"]
         rows.append((f"engine chosen, activity={activity_weight}", {"buyer_recall@50": recall}))
         if recall > best_recall:
             best_recall, best_activity = recall, activity_weight
@@ -168,7 +176,10 @@ def tune_engine(validation: MarketSplit, random_state: int, log: Log) -> TuningR
 
 
 def tune_popularity(validation: MarketSplit) -> str:
-    return max(POPULARITY_KEYS, key=lambda key: evaluate("", validation, popularity_scores(validation, key)).metrics["ndcg@10"])
+    def ndcg(key: str) -> float:
+        return evaluate_model("", validation, PopularityBaseline(key).fit(validation)).metrics["ndcg@10"]
+
+    return max(POPULARITY_KEYS, key=ndcg)
 
 
 def ablation(validation: MarketSplit, engine: HybridConfig, log: Log) -> list[tuple[str, dict[str, float]]]:
@@ -184,7 +195,7 @@ def ablation(validation: MarketSplit, engine: HybridConfig, log: Log) -> list[tu
     for label, config in steps:
         fit_config = replace(config, als_weight=max(config.als_weight, 1e-3), activity_weight=max(config.activity_weight, 1e-3))
         model = fit_on_split(validation, fit_config).reweighted(1.0, config.als_weight, config.activity_weight)
-        metrics = evaluate(label, validation, model_scores(model, validation)).metrics
+        metrics = evaluate_model(label, validation, model).metrics
         rows.append((label, metrics))
         log(f"  ablation {label}: ndcg@10 {metrics['ndcg@10']:.4f} buyer_recall@50 {metrics['buyer_recall@50']:.4f}")
     return rows
@@ -231,15 +242,16 @@ def market_report(
 
     log("scoring on the test window")
     test_packages = test.test_packages
-    results = [
-        evaluate("random", test, random_scores(test, random_state)),
-        evaluate(f"popularity by {popularity_key.replace('_', ' ')}", test, popularity_scores(test, popularity_key)),
-        evaluate("stated-preference channel", test, stated_preference_scores(test)),
-        evaluate("LightFM on features (tuned)", test, model_scores(fit_on_split(test, lightfm_tuned.config), test)),
-        evaluate("AssetMatch engine (tuned)", test, model_scores(fit_on_split(test, engine_tuned.config), test)),
-        evaluate(DEFAULTS, test, model_scores(fit_on_split(test, HybridConfig(random_state=random_state)), test)),
-        evaluate(ORACLE, test, oracle_scores(truth, test)),
+    models: list[tuple[str, Recommender]] = [  # type: ignore[type-arg]
+        ("random", RandomBaseline(random_state).fit(test)),
+        (f"popularity by {popularity_key.replace('_', ' ')}", PopularityBaseline(popularity_key).fit(test)),
+        ("stated-preference channel", StatedPreferenceBaseline().fit(test)),
+        ("LightFM on features (tuned)", fit_on_split(test, lightfm_tuned.config)),
+        ("AssetMatch engine (tuned)", fit_on_split(test, engine_tuned.config)),
+        (DEFAULTS, fit_on_split(test, HybridConfig(random_state=random_state))),
+        (ORACLE, OracleBaseline(truth).fit(test)),
     ]
+    results = [evaluate_model(name, test, model) for name, model in models]
     return _render(
         test, validation, results, lightfm_tuned, engine_tuned, popularity_key, ablation_rows,
         segment_table(test, results, hesitant), time.perf_counter() - started, window_days, random_state,
@@ -265,15 +277,6 @@ def full_exposure_splits(
     return (
         relabelled(test, lambda ids, window: truth.full_exposure_labels(ids, window, seed)),
         relabelled(validation, lambda ids, window: truth.full_exposure_labels(ids, window, seed + 1)),
-    )
-
-
-def oracle_scores(truth: SimulatedTruth, split: MarketSplit) -> Scores:
-    """The upper bound: investors' packages by expected grade, packages' buyers by bid probability."""
-    packages = split.test_packages
-    return (
-        truth.expected_grades(split.test_investor_ids.external_ids.tolist(), packages),
-        truth.expected_bids(split.buyer_investor_ids.external_ids.tolist(), packages).T,
     )
 
 

@@ -27,11 +27,13 @@ from recommender.evaluation.movielens_models import (
     OUR_MODEL,
     ModelSpec,
     Params,
+    RankingTraining,
     als_scores,
     bpr_scores,
     hybrid_scores,
     lightfm_scores,
     popularity_scores,
+    ranking_scores,
 )
 from recommender.evaluation.movielens_protocols import (
     HELD_OUT_FRACTION,
@@ -181,6 +183,14 @@ def validation_splits(split: RankingSplit, seed: int) -> list[RankingSplit]:
     return [validation_split(split, seed + fold * VALIDATION_SEED_OFFSET) for fold in range(folds)]
 
 
+def fitted_scores(
+    data: ImplicitDataset, spec: ModelSpec, split: RankingSplit, params: Params, seed: int
+) -> np.ndarray:
+    """Fit ``spec``'s model of ``params`` on ``split`` and score its candidates, by external ids."""
+    training = RankingTraining(data, split)
+    return ranking_scores(spec.model(params, seed).fit(training), training)
+
+
 def tune_and_test(
     data: ImplicitDataset, spec: ModelSpec, split: RankingSplit, validations: Sequence[RankingSplit], seed: int, budget: int
 ) -> Outcome:
@@ -190,10 +200,11 @@ def tune_and_test(
     best_params, best_score = candidates[0], -np.inf
     if len(candidates) > 1:
         for params in candidates:
-            score = float(np.mean([evaluate(spec.score(data, v, params, seed), v)[0] for v in validations]))
+            tries = [evaluate(fitted_scores(data, spec, v, params, seed), v)[0] for v in validations]
+            score = float(np.mean(tries))
             if score > best_score:
                 best_params, best_score = params, score
-    ndcg, precision, recall = evaluate(spec.score(data, split, best_params, seed), split)
+    ndcg, precision, recall = evaluate(fitted_scores(data, spec, split, best_params, seed), split)
     return Outcome(
         split.protocol, seed, spec.name, best_params, float(best_score), ndcg, precision, recall,
         len(candidates), time.perf_counter() - started,

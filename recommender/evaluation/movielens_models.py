@@ -1,5 +1,10 @@
-"""The models compared on MovieLens (or any ``ImplicitDataset``), each as
-``score(data, split, params, seed) -> users × candidates``.
+"""The models compared on MovieLens (or any ``ImplicitDataset``), each a ``Recommender``.
+
+A ``ModelSpec`` builds its model for a configuration and seed (``spec.model(params, seed)``);
+the model is fitted on a ``RankingTraining`` (the data set and a split) and scored by external
+ids like every other model (``ranking_scores``). The library rivals are each a scorer function
+``score(data, split, params, seed) -> users × candidates``, served as a score table; ours is
+``HybridRecommender`` itself, driven through the model interface in ``hybrid_scores``.
 
 Every model learns from ``split.train`` restricted to ``split.train_items`` and scores
 ``split.candidates``; nothing else of the split is visible to it. The baselines are the usual
@@ -21,11 +26,13 @@ from lightfm import LightFM
 from threadpoolctl import threadpool_limits
 
 from recommender.als_part import ALSParams
+from recommender.base import Recommender
 from recommender.evaluation.datasets import ImplicitDataset
 from recommender.evaluation.movielens_protocols import RankingSplit
 from recommender.hybrid import HybridConfig, HybridRecommender, TrainingSet
 from recommender.idmap import IdMap
 from recommender.lightfm_part import LightFMParams
+from recommender.score_table import ScoreTableModel, ScoreTables
 from recommender.vocabulary import FeatureVocabulary
 
 Params = Mapping[str, Any]
@@ -43,6 +50,44 @@ class ModelSpec:
 
     def supports(self, protocol: str) -> bool:
         return protocol in self.grids
+
+    def model(self, params: Params, seed: int) -> Recommender[RankingTraining]:
+        """The model of one configuration, unfitted."""
+        return ScorerModel(self.score, params, seed)
+
+
+@dataclass(frozen=True)
+class RankingTraining:
+    """What a MovieLens model is fitted on: the data set and a split (it sees only the train part)."""
+
+    data: ImplicitDataset
+    split: RankingSplit
+
+    def user_ids(self) -> list[str]:
+        return [str(u) for u in self.data.user_ids]
+
+    def candidate_ids(self) -> list[str]:
+        return [str(i) for i in self.data.item_ids[self.split.candidates]]
+
+
+class ScorerModel(ScoreTableModel[RankingTraining]):
+    """A scorer function as a model: fitting scores every user × candidate of the split."""
+
+    def __init__(self, scorer: Scorer | None = None, params: Params | None = None, seed: int = 0) -> None:
+        self.scorer = scorer
+        self.params = dict(params or {})
+        self.seed = seed
+
+    def _tables(self, training: RankingTraining) -> ScoreTables:
+        if self.scorer is None:
+            raise ValueError("a scorer model needs its scorer to fit")
+        scores = self.scorer(training.data, training.split, self.params, self.seed)
+        return ScoreTables(IdMap(training.user_ids()), IdMap(training.candidate_ids()), scores)
+
+
+def ranking_scores(model: Recommender[RankingTraining], training: RankingTraining) -> np.ndarray:
+    """A fitted model's users × candidates scores on its split, by external ids."""
+    return model.score(training.user_ids(), training.candidate_ids())
 
 
 # ------------------------------------------------------------------------------- popularity
@@ -228,5 +273,5 @@ def hybrid_scores(data: ImplicitDataset, split: RankingSplit, params: Params, se
     unseen = [i for i in candidate_ids if i not in model.package_ids]
     if unseen:
         rows = {str(data.item_ids[c]): data.item_features[c] for c in split.candidates}
-        model.index_packages(unseen, [rows[i] for i in unseen])
+        model.add_packages(unseen, [rows[i] for i in unseen])
     return model.score(user_ids, candidate_ids)

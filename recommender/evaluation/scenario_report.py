@@ -20,17 +20,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recommender.evaluation.baselines import popularity_scores, random_scores, stated_preference_scores
+from recommender.base import Recommender
+from recommender.evaluation.baselines import (
+    OracleBaseline,
+    PopularityBaseline,
+    RandomBaseline,
+    StatedPreferenceBaseline,
+)
 from recommender.evaluation.market_report import (
     BASE_FEATURES,
     ORACLE,
+    evaluate_model,
     fit_on_split,
     full_exposure_splits,
-    model_scores,
-    oracle_scores,
     tune_popularity,
 )
-from recommender.evaluation.market_report import evaluate as evaluate_scores
 from recommender.evaluation.oracle import SimulatedTruth
 from recommender.hybrid import HybridConfig
 
@@ -81,17 +85,18 @@ def scenario_run(
     lightfm = HybridConfig(
         als_weight=0.0, activity_weight=0.0, investor_feature_groups=BASE_FEATURES, random_state=random_state
     )
-    scores = {
-        RANDOM: random_scores(test, random_state),
-        POPULARITY: popularity_scores(test, tune_popularity(validation)),
-        STATED: stated_preference_scores(test),
-        LIGHTFM: model_scores(fit_on_split(test, lightfm), test),
-        ENGINE: model_scores(fit_on_split(test, HybridConfig(random_state=random_state)), test),
-        ORACLE: oracle_scores(truth, test),
+    models: dict[str, Recommender] = {  # type: ignore[type-arg]
+        RANDOM: RandomBaseline(random_state).fit(test),
+        POPULARITY: PopularityBaseline(tune_popularity(validation)).fit(test),
+        STATED: StatedPreferenceBaseline().fit(test),
+        LIGHTFM: fit_on_split(test, lightfm),
+        ENGINE: fit_on_split(test, HybridConfig(random_state=random_state)),
+        ORACLE: OracleBaseline(truth).fit(test),
     }
-    metrics = {
-        name: {m: evaluate_scores(name, test, value).metrics[m] for m in METRICS} for name, value in scores.items()
-    }
+    metrics = {}
+    for name, model in models.items():
+        evaluated = evaluate_model(name, test, model).metrics
+        metrics[name] = {m: evaluated[m] for m in METRICS}
     return ScenarioRun(
         scenario=scenario,
         seed=seed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 import recommender.evaluation.holdout as holdout_module
+from recommender.base import Recommender
 from recommender.evaluation.holdout import choose_holdout, holdout_split, score_holdout
 from recommender.evaluation.metrics import ranking_metrics, recall_at
 
@@ -80,20 +82,29 @@ def test_a_market_too_small_to_gate_says_so() -> None:
     assert holdout.describe()["gated"] == []
 
 
-class FixedScores:
+class FixedScores(Recommender[None]):
     """A stand-in model whose score for (investor, package) is a fixed random number."""
 
     def __init__(self, seed: int) -> None:
         self.rng = np.random.default_rng(seed)
         self.table: dict[tuple[str, str], float] = {}
 
-    def score(self, investor_ids: list[str], package_ids: list[str]) -> np.ndarray:
+    def _fit(self, training: None, progress: object) -> None:
+        pass
+
+    def score(self, investor_ids: Sequence[str], package_ids: Sequence[str]) -> np.ndarray:
         return np.array([[self.table.setdefault((i, p), self.rng.random()) for p in package_ids] for i in investor_ids])
+
+    def known_packages(self) -> list[str]:
+        return sorted({p for _, p in self.table})
+
+    def known_investors(self) -> list[str]:
+        return sorted({i for i, _ in self.table})
 
 
 def test_chunked_scores_equal_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     holdout = choose_holdout(*busy_market(actions_per_day=5, days=120), window_days=14)
-    model = FixedScores(seed=4)
+    model = FixedScores(seed=4).fit(None)
     split = holdout.split
     package_ids = split.test_packages["package_id"].tolist()
     whole = ranking_metrics(model.score(split.test_investor_ids.external_ids.tolist(), package_ids), split.relevance, 10)
@@ -101,7 +112,7 @@ def test_chunked_scores_equal_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) 
     buyer_scores = model.score(split.buyer_investor_ids.external_ids.tolist(), [package_ids[r] for r in with_bidders]).T
     monkeypatch.setattr(holdout_module, "SCORE_CHUNK_ROWS", 7)
     monkeypatch.setattr(holdout_module, "BUYER_CHUNK_PACKAGES", 3)
-    score = score_holdout(model, holdout)  # type: ignore[arg-type]
+    score = score_holdout(model, holdout)
     assert score.metrics["ndcg@10"] == pytest.approx(whole.ndcg)
     assert score.metrics["hit_rate@10"] == pytest.approx(whole.hit_rate)
     assert score.metrics["buyer_recall@50"] == pytest.approx(recall_at(buyer_scores, split.bidders[with_bidders], 50))

@@ -112,6 +112,22 @@ def test_reweighting_equals_refitting_with_those_weights() -> None:
     assert reweighted.config == refit.config
 
 
+def test_a_reweighted_copy_shares_no_live_state_with_its_original() -> None:
+    """Tuning reweights one fit many times; a listing indexed on one copy must not leak into another."""
+    original = fitted_model()
+    before = original.recommend(["north-inv-0"], k=5)
+    copy = original.reweighted(1.0, 0.2, 0.3)
+    copy.index_packages(["copy-only"], [package_row("north", 0)])
+    copy.unindex_packages(["new-north"])
+    copy.upsert_investors(["copy-investor"], [investor_row("south")])
+    assert "copy-only" not in original.package_ids
+    assert "copy-investor" not in original.investor_ids
+    assert len(original.package_index) == len(NEW_PACKAGES)
+    assert original.recommend(["north-inv-0"], k=5) == before
+    original.unindex_packages(["new-south"])
+    assert "new-south" in [package for package, _ in copy.recommend(["south-inv-0"], k=5)[0]]
+
+
 def test_listings_added_one_at_a_time_equal_listings_added_together() -> None:
     rows = {f"extra-{camp}-{n}": package_row(camp, n) for camp in ("north", "south") for n in range(5)}
     together, one_by_one = fitted_model(), fitted_model()

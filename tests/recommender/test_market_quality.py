@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from data.csv_reader import read_market
-from recommender.evaluation.baselines import popularity_scores, random_scores, stated_preference_scores
-from recommender.evaluation.market_report import evaluate, fit_on_split, model_scores
+from recommender.evaluation.baselines import PopularityBaseline, RandomBaseline, StatedPreferenceBaseline
+from recommender.evaluation.market_report import evaluate_model, fit_on_split
 from recommender.evaluation.split import MarketSplit, time_split
 from recommender.hybrid import HybridConfig
 from tests.conftest import SAMPLE_MARKET
@@ -30,14 +30,14 @@ def split() -> MarketSplit:
 
 @pytest.fixture(scope="module")
 def engine_metrics(split: MarketSplit) -> dict[str, float]:
-    return evaluate("engine", split, model_scores(fit_on_split(split, HybridConfig()), split)).metrics
+    return evaluate_model("engine", split, fit_on_split(split, HybridConfig())).metrics
 
 
 def test_cold_listings_are_ranked_far_better_than_the_stated_preference_channel(
     split: MarketSplit, engine_metrics: dict[str, float]
 ) -> None:
-    stated = evaluate("stated", split, stated_preference_scores(split)).metrics
-    random = evaluate("random", split, random_scores(split)).metrics
+    stated = evaluate_model("stated", split, StatedPreferenceBaseline().fit(split)).metrics
+    random = evaluate_model("random", split, RandomBaseline().fit(split)).metrics
     assert engine_metrics["ndcg@10"] >= 0.12
     assert engine_metrics["ndcg@10"] >= 2.0 * stated["ndcg@10"]
     assert engine_metrics["hit_rate@10"] >= 2.0 * random["hit_rate@10"]
@@ -46,6 +46,6 @@ def test_cold_listings_are_ranked_far_better_than_the_stated_preference_channel(
 def test_buyers_of_new_listings_are_found_better_than_by_activity_alone(
     split: MarketSplit, engine_metrics: dict[str, float]
 ) -> None:
-    popularity = evaluate("popularity", split, popularity_scores(split, "asset_type")).metrics
+    popularity = evaluate_model("popularity", split, PopularityBaseline("asset_type").fit(split)).metrics
     assert engine_metrics["buyer_recall@50"] >= 0.7
     assert engine_metrics["buyer_recall@50"] > popularity["buyer_recall@50"]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from recommender.evaluation.movielens import evaluate
+from recommender.evaluation.movielens import MODELS, evaluate, fitted_scores
 from recommender.evaluation.movielens_data import MovieLens, load_movielens
-from recommender.evaluation.movielens_models import hybrid_scores, popularity_scores
+from recommender.evaluation.movielens_models import OUR_MODEL
 from recommender.evaluation.movielens_protocols import split_for
 
 DATASET_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "ml-100k"
@@ -51,8 +51,10 @@ def movielens() -> MovieLens:
 @pytest.mark.parametrize("protocol", ["warm", "cold"])
 def test_our_model_stays_above_its_floor_and_above_popularity(movielens: MovieLens, protocol: str) -> None:
     split = split_for(protocol, movielens.positives, SEED)
-    ours, _, _ = evaluate(hybrid_scores(movielens, split, CONFIGS[protocol], SEED), split)
+    specs = {spec.name: spec for spec in MODELS}
+    ours, _, _ = evaluate(fitted_scores(movielens, specs[OUR_MODEL], split, CONFIGS[protocol], SEED), split)
     popularity_params = {"features": "genre", "aggregate": "max"} if protocol == "cold" else {}
-    popularity, _, _ = evaluate(popularity_scores(movielens, split, popularity_params, SEED), split)
+    popularity_scores = fitted_scores(movielens, specs["Popularity"], split, popularity_params, SEED)
+    popularity, _, _ = evaluate(popularity_scores, split)
     assert ours >= FLOORS[protocol], f"{protocol} NDCG@10 {ours:.3f} fell below the floor {FLOORS[protocol]}"
     assert ours > popularity, f"{protocol} NDCG@10 {ours:.3f} does not beat popularity ({popularity:.3f})"
