@@ -183,6 +183,7 @@ def main() -> None:
     queries = rng.choice(investor_ids, QUERIES).tolist()
     vectors = model.investor_vectors[model.investor_ids.rows(queries)]
     found = [model.package_index.search(vectors[n][None], CANDIDATES)[0] for n in range(QUERIES)]
+    found = [replace(f, rows=model.package_ids.ids(f.rows)) for f in found]  # the matcher reranks ids
     default = matcher.with_rules(replace(DEFAULT_RULES, candidates=CANDIDATES))
     for warm in range(50):
         matcher.rerank(queries[warm], found[warm].rows, found[warm].scores, 20)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Row, select
 
-from data.contract import LIVE_STATUSES
+from data.liveness import live_clause
 from data.market_frames import instant_text, stored_instants
 from data.schema import packages_table
 
@@ -89,15 +89,9 @@ def package_summaries(connection: Connection, package_ids: Collection[str]) -> d
 def live_packages(connection: Connection, now: datetime) -> list[PackageSummary]:
     """Listings live at ``now``: a live status, listed by then and not yet closed; by id.
 
-    This is the market's own definition (``data.contract.LIVE_STATUSES`` and the listing's
-    window); a rule set may hide more of them (hours before close), which serving applies.
+    This is the market's own definition (``data.liveness``); a rule set may hide more of
+    them (hours before close), which serving applies.
     """
     table = packages_table
-    query = (
-        select(*_columns(connection))
-        .where(table.c.status.in_(sorted(LIVE_STATUSES)))
-        .where(table.c.listed_at <= now)
-        .where(table.c.closes_at > now)
-        .order_by(table.c.package_id)
-    )
+    query = select(*_columns(connection)).where(live_clause(table, now)).order_by(table.c.package_id)
     return _summaries(list(connection.execute(query)))

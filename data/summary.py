@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 
-from data.contract import LIVE_STATUSES
+from data.liveness import live_clause
 from data.schema import events_table, investors_table, packages_table
 
 
@@ -18,9 +18,7 @@ def market_summary_lines(engine: Engine, now: datetime | None = None) -> list[st
         packages = _counts(connection, packages_table.c.status)
         events = _counts(connection, events_table.c.event_type)
         live = connection.execute(
-            select(func.count()).where(
-                and_(packages_table.c.status.in_(LIVE_STATUSES), packages_table.c.closes_at > now)
-            )
+            select(func.count()).where(live_clause(packages_table, now))
         ).scalar_one()
     return [
         f"investors: {sum(investors.values())} ({_breakdown(investors)})",

@@ -1,6 +1,6 @@
 """The daily batch push through the rule set: every investor's list and every listing's buyers.
 
-Both directions run the same pipeline as serving (``matching.matcher``), vectorised over
+Both directions run the ranking kernel serving runs (``matching.kernel``), vectorised over
 batches of 2,048 queries: the market's hard rules inside retrieval (licence as an allowed
 set, never-again as exclusions, so they never leave a list short), then the rule set's
 eligibility, blend, boosts and diversity as arrays over each batch's candidate matrix.
@@ -27,24 +27,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
-from data.contract import ASSET_CLASSES, SELLER_TYPES
 from data.wording import count
-from matching.eligibility import CODE, FOREIGN, removal_codes
+from matching.eligibility import FOREIGN, needs_licence, servable
 from matching.floor_shortfall import Shortfall, floor_shortfalls
-from matching.matcher import NO_DIVERSITY, Matcher
+from matching.kernel import BUYERS, PACKAGES, Direction, ranked_rows, widened
+from matching.matcher import Matcher
 from matching.rule_set import Exposure
-from matching.scoring import score_parts
-from matching.selection import caps_check, select
-from recommender.retrieval import VectorIndex
+from matching.selection import caps_check
 
 BATCH = 2_048
 FLOOR_SLOTS_PER_INVESTOR = 3
 CAP_ROUNDS = 20
-WIDEN = 8  # a second, wider search for the lists the rules left short
 Progress = Callable[[int], None]
 
 
@@ -140,13 +136,7 @@ def live_package_rows(matcher: Matcher) -> np.ndarray:
     today = state.advance(None)
     rows = matcher.model.package_index.stored_rows()
     package = matcher.package_attributes(rows)
-    live = (
-        package["known"]
-        & package["status_live"]
-        & (package["listed"] <= today)
-        & (package["closes"] > today)
-        & (package["closes"] - today >= matcher.compiled().min_days_before_close)
-    )
+    live = servable(matcher.compiled(), package, today)
     return np.sort(rows[live])
 
 
@@ -201,269 +191,121 @@ def rank_investor_rows(
 
     ``blocked`` (a mask over package rows) and ``held`` (rows per investor) are left out too.
     """
-    state, model = matcher.state, matcher.model
-    compiled = matcher.compiled()
-    today = state.advance(None)
-    pool = _pool(matcher, depth)
+    state, size = matcher.state, len(matcher.model.package_ids)
     live = live_package_rows(matcher)
-    every = np.zeros(len(model.package_ids), dtype=bool)
+    every = np.zeros(size, dtype=bool)
     every[live] = True
-    catalogue = state.catalogue.columns
-    licence = np.zeros(len(model.package_ids), dtype=bool)
-    licence[live] = (
-        (catalogue["seller_type"][live] == _BANK)
-        & (catalogue["asset_class"][live] == _CREDIT)
-        & (catalogue["loans"][live] >= compiled.licence_min_loans)
-    )
+    licence = np.zeros(size, dtype=bool)
+    licence[live] = needs_licence(matcher.compiled(), matcher.package_attributes(live))
     if blocked is not None:
-        every &= ~blocked[: len(every)]
-    allowed_unlicensed = every & ~licence
+        every &= ~blocked[:size]
     licensed = state.audience.columns["licensed"][investor_rows]
-    out_rows = np.full((len(investor_rows), depth), -1, dtype=np.int64)
-    out_scores = np.full((len(investor_rows), depth), -np.inf, dtype=np.float64)
-    ids = model.investor_ids
-    for is_licensed in (True, False):
-        group = np.flatnonzero(licensed == is_licensed)
-        allowed = every if is_licensed else allowed_unlicensed
-        for start in range(0, len(group), BATCH):
-            positions = group[start : start + BATCH]
-            rows = investor_rows[positions]
-            query_ids = ids.ids(rows)
-            exclude = [_never_rows(state.never_again.get(i), model.package_ids) for i in query_ids]
-            if held is not None:
-                exclude = [
-                    np.concatenate([e, held[p]]) for e, p in zip(exclude, positions.tolist(), strict=True)
-                ]
-            search = partial(_search, model.package_index, model.investor_vectors[rows], allowed, exclude)
-            rerank = partial(_rerank_investor_queries, matcher, rows, query_ids, depth, today)
-            exact = partial(_exact_investor, matcher, rows, query_ids, allowed, pool, depth, today)
-            chosen_rows, chosen_scores = _escalating(
-                search, rerank, exact, len(rows), pool, depth, len(model.package_index)
-            )
-            out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
-            if on_progress:
-                on_progress(len(positions))
-    return Lists(out_rows, out_scores)
-
-
-def _rerank_investors(
-    matcher: Matcher,
-    rows: np.ndarray,
-    query_ids: list[str],
-    candidates: np.ndarray,
-    scores: np.ndarray,
-    depth: int,
-    today: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    compiled, rules = matcher.compiled(), matcher.rules
-    investor = matcher.investor_attributes(rows[:, None])
-    package = matcher.package_attributes(np.maximum(candidates, 0))
-    related = None
-    blocked = [
-        (n, compiled.related_by_investor[i])
-        for n, i in enumerate(query_ids)
-        if i in compiled.related_by_investor
-    ]
-    if blocked:
-        related = np.zeros(candidates.shape, dtype=bool)
-        for n, sellers in blocked:
-            related[n] = np.isin(package["seller"][n], sellers)
-    codes = removal_codes(compiled, investor, package, today, candidates.shape, None, related)
-    codes[candidates < 0] = CODE["not_live"]
-    parts = score_parts(rules, investor, package, scores, codes == 0, today)
-    chosen = select(parts.score, codes, depth, rules.diversity, package)
-    return _gather(candidates, parts.score, chosen)
+    groups = [(licensed, every), (~licensed, every & ~licence)]
+    ids = matcher.model.investor_ids.ids(investor_rows)
+    exclude = [_never_rows(state.never_again.get(i), matcher.model.package_ids) for i in ids]
+    if held is not None:
+        exclude = [np.concatenate([e, h]) for e, h in zip(exclude, held, strict=True)]
+    return _rank_queries(matcher, PACKAGES, investor_rows, groups, exclude, depth, on_progress)
 
 
 def rank_buyer_rows(
     matcher: Matcher, package_rows: np.ndarray, k: int, on_progress: Progress | None
 ) -> Lists:
     """Each listing's top ``k`` investor rows under the rules in reverse."""
-    state, model = matcher.state, matcher.model
-    compiled = matcher.compiled()
-    today = state.advance(None)
-    pool = _pool(matcher, k)
-    known = state.audience.columns["known"][: len(model.investor_ids)]
-    licensed = known & state.audience.columns["licensed"][: len(model.investor_ids)]
-    catalogue = state.catalogue.columns
-    needs_licence = (
-        (catalogue["seller_type"][package_rows] == _BANK)
-        & (catalogue["asset_class"][package_rows] == _CREDIT)
-        & (catalogue["loans"][package_rows] >= compiled.licence_min_loans)
-    )
-    out_rows = np.full((len(package_rows), k), -1, dtype=np.int64)
-    out_scores = np.full((len(package_rows), k), -np.inf, dtype=np.float64)
-    for licence_group in (True, False):
-        group = np.flatnonzero(needs_licence == licence_group)
-        allowed = licensed if licence_group else known
+    state, size = matcher.state, len(matcher.model.investor_ids)
+    known = state.audience.columns["known"][:size]
+    licensed = known & state.audience.columns["licensed"][:size]
+    needs = needs_licence(matcher.compiled(), matcher.package_attributes(package_rows))
+    groups = [(needs, licensed), (~needs, known)]
+    ids = matcher.model.package_ids.ids(package_rows)
+    exclude = [_never_rows(state.never_by_package.get(p), matcher.model.investor_ids) for p in ids]
+    return _rank_queries(matcher, BUYERS, package_rows, groups, exclude, k, on_progress)
+
+
+def _rank_queries(
+    matcher: Matcher,
+    direction: Direction,
+    query_rows: np.ndarray,
+    groups: list[tuple[np.ndarray, np.ndarray]],
+    exclude: list[np.ndarray],
+    depth: int,
+    on_progress: Progress | None,
+) -> Lists:
+    """Rank every query in batches, through the kernel, with the widening search.
+
+    ``groups`` pairs a mask over the queries with the candidate rows they may be searched over
+    (the market's hard rules as an allowed set: licence); ``exclude`` holds each query's rows
+    that must never come back (never-again, rows it already holds).
+    """
+    today = matcher.state.advance(None)
+    pool = _pool(matcher, depth)
+    query_ids = matcher.ids(direction.query).ids(query_rows)
+    out_rows = np.full((len(query_rows), depth), -1, dtype=np.int64)
+    out_scores = np.full((len(query_rows), depth), -np.inf, dtype=np.float64)
+    for members, allowed in groups:
+        group = np.flatnonzero(members)
         for start in range(0, len(group), BATCH):
             positions = group[start : start + BATCH]
-            rows = package_rows[positions]
-            query_ids = model.package_ids.ids(rows)
-            exclude = [_never_rows(state.never_by_package.get(p), model.investor_ids) for p in query_ids]
-            search = partial(_search, model.investor_index, model.package_vectors[rows], allowed, exclude)
-            rerank = partial(_rerank_buyer_queries, matcher, rows, k, today)
-            exact = partial(_exact_buyers, matcher, rows, query_ids, allowed, pool, k, today)
-            chosen_rows, chosen_scores = _escalating(
-                search, rerank, exact, len(rows), pool, k, len(model.investor_index)
-            )
+            batch = _Batch(matcher, direction, query_rows[positions], allowed, today, pool, depth)
+            ids, never = [query_ids[p] for p in positions.tolist()], [exclude[p] for p in positions.tolist()]
+            chosen_rows, chosen_scores = batch.rank(ids, never)
             out_rows[positions], out_scores[positions] = chosen_rows, chosen_scores
             if on_progress:
                 on_progress(len(positions))
     return Lists(out_rows, out_scores)
 
 
-def _search(
-    index: VectorIndex,
-    vectors: np.ndarray,
-    allowed: np.ndarray,
-    exclude: list[np.ndarray],
-    queries: np.ndarray,
-    width: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The top ``width`` allowed rows for some of a batch's queries, packed (``-1`` padded)."""
-    found = index.search(vectors[queries], width, allowed, [exclude[q] for q in queries])
-    return _packed(found, width)
+@dataclass
+class _Batch:
+    """One batch of queries of one direction, searched over one allowed set."""
 
+    matcher: Matcher
+    direction: Direction
+    rows: np.ndarray
+    allowed: np.ndarray
+    today: float
+    pool: int
+    depth: int
 
-def _rerank_investor_queries(
-    matcher: Matcher,
-    rows: np.ndarray,
-    query_ids: list[str],
-    depth: int,
-    today: float,
-    queries: np.ndarray,
-    candidates: np.ndarray,
-    scores: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    return _rerank_investors(
-        matcher, rows[queries], [query_ids[q] for q in queries], candidates, scores, depth, today
-    )
+    def rank(self, ids: list[str], exclude: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The batch's lists: the kernel over its candidates, searched wider or exactly where short."""
+        self.ids, self.exclude = ids, exclude
+        indexed = self.matcher.indexed(self.direction.candidate)
+        return widened(self.search, self.rerank, self.exact, len(self.rows), self.pool, self.depth, indexed)
 
+    def search(self, queries: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """The top ``width`` allowed rows for some of the batch's queries, packed (``-1`` padded)."""
+        ids, exclude = [self.ids[q] for q in queries.tolist()], [self.exclude[q] for q in queries.tolist()]
+        found = self.matcher.model.retrieve(self.direction.query, ids, width, self.allowed, exclude)
+        return _packed(found, width)
 
-def _exact_investor(
-    matcher: Matcher,
-    rows: np.ndarray,
-    query_ids: list[str],
-    allowed: np.ndarray,
-    pool: int,
-    depth: int,
-    today: float,
-    query: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One investor's list searched over the listings it may be shown, and only those."""
-    model = matcher.model
-    investor = matcher.investor_attributes(np.int64(rows[query]))
-    pool_rows = np.flatnonzero(allowed)
-    eligible = matcher.package_codes(query_ids[query], investor, pool_rows, today)[0] == 0
-    mask = np.zeros(len(model.package_ids), dtype=bool)
-    mask[pool_rows[eligible]] = True
-    (found,) = model.package_index.search(model.investor_vectors[rows[query]][None], pool, mask)
-    candidates, scores = _packed([found], pool)
-    chosen, values = _rerank_investors(
-        matcher, rows[query : query + 1], [query_ids[query]], candidates, scores, depth, today
-    )
-    return chosen[0], values[0]
+    def rerank(
+        self, queries: np.ndarray, candidates: np.ndarray, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        matcher, direction = self.matcher, self.direction
+        query = matcher.attributes(direction.query, self.rows[queries][:, None])
+        others = matcher.attributes(direction.candidate, np.maximum(candidates, 0))
+        return ranked_rows(
+            matcher.compiled(),
+            direction,
+            query,
+            others,
+            candidates,
+            scores,
+            matcher.model.investor_ids,
+            self.today,
+            self.depth,
+        )
 
-
-def _rerank_buyer_queries(
-    matcher: Matcher,
-    rows: np.ndarray,
-    k: int,
-    today: float,
-    queries: np.ndarray,
-    candidates: np.ndarray,
-    scores: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    return _rerank_buyers(matcher, rows[queries], candidates, scores, k, today)
-
-
-def _exact_buyers(
-    matcher: Matcher,
-    rows: np.ndarray,
-    query_ids: list[str],
-    allowed: np.ndarray,
-    pool: int,
-    k: int,
-    today: float,
-    query: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One listing's buyers searched over the investors who may buy it, and only those."""
-    model = matcher.model
-    package = matcher.package_attributes(np.int64(rows[query]))
-    pool_rows = np.flatnonzero(allowed)
-    eligible = matcher.investor_codes(query_ids[query], package, pool_rows, today)[0] == 0
-    mask = np.zeros(len(model.investor_ids), dtype=bool)
-    mask[pool_rows[eligible]] = True
-    (found,) = model.investor_index.search(model.package_vectors[rows[query]][None], pool, mask)
-    candidates, scores = _packed([found], pool)
-    chosen, values = _rerank_buyers(matcher, rows[query : query + 1], candidates, scores, k, today)
-    return chosen[0], values[0]
-
-
-def _escalating(
-    search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]],
-    rerank: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-    exact: Callable[[int], tuple[np.ndarray, np.ndarray]],
-    count: int,
-    pool: int,
-    depth: int,
-    indexed: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rank ``count`` queries; those the rules leave short are searched again wider, then exactly.
-
-    ``search(queries, width)`` gives candidates and model scores, ``rerank`` the chosen rows and
-    scores, ``exact(query)`` one query searched over its eligible rows only. A query whose search
-    came back with fewer than ``width`` candidates has seen every allowed row and stays as it is.
-    """
-    everyone = np.arange(count)
-    candidates, scores = search(everyone, pool)
-    rows, values = rerank(everyone, candidates, scores)
-    short = everyone[((rows >= 0).sum(axis=1) < depth) & ((candidates >= 0).sum(axis=1) == pool)]
-    wide = min(pool * WIDEN, indexed)
-    if len(short) and wide > pool:
-        candidates, scores = search(short, wide)
-        wider_rows, wider_values = rerank(short, candidates, scores)
-        rows[short], values[short] = wider_rows, wider_values
-        short = short[((wider_rows >= 0).sum(axis=1) < depth) & ((candidates >= 0).sum(axis=1) == wide)]
-    for query in short.tolist():
-        rows[query], values[query] = exact(query)
-    return rows, values
-
-
-def _rerank_buyers(
-    matcher: Matcher, rows: np.ndarray, candidates: np.ndarray, scores: np.ndarray, k: int, today: float
-) -> tuple[np.ndarray, np.ndarray]:
-    compiled, rules, model = matcher.compiled(), matcher.rules, matcher.model
-    package = matcher.package_attributes(rows[:, None])
-    investor = matcher.investor_attributes(np.maximum(candidates, 0))
-    related = None
-    sellers = package["seller"][:, 0]
-    blocked = [
-        (n, compiled.related_by_seller[int(s)])
-        for n, s in enumerate(sellers.tolist())
-        if int(s) in compiled.related_by_seller
-    ]
-    if blocked:
-        related = np.zeros(candidates.shape, dtype=bool)
-        for n, investor_ids in blocked:
-            marked = model.investor_ids.rows_or_missing(sorted(investor_ids))
-            related[n] = np.isin(candidates[n], marked[marked >= 0])
-    codes = removal_codes(compiled, investor, package, today, candidates.shape, None, related)
-    codes[candidates < 0] = CODE["not_live"]
-    parts = score_parts(rules, investor, package, scores, codes == 0, today)
-    chosen = select(parts.score, codes, k, NO_DIVERSITY, {})
-    return _gather(candidates, parts.score, chosen)
-
-
-def _gather(candidates: np.ndarray, scores: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    valid = chosen >= 0
-    safe = np.maximum(chosen, 0)
-    rows = np.where(valid, np.take_along_axis(candidates, safe, axis=1), -1)
-    values = np.where(
-        valid, np.take_along_axis(np.broadcast_to(scores, candidates.shape), safe, axis=1), -np.inf
-    )
-    return rows, values
+    def exact(self, query: int) -> tuple[np.ndarray, np.ndarray]:
+        """One query searched over the allowed rows it may be shown, and only those."""
+        attributes = self.matcher.attributes(self.direction.query, np.int64(self.rows[query]))
+        among = np.flatnonzero(self.allowed)
+        found = self.matcher.search_eligible(
+            self.direction, self.ids[query], attributes, among, self.pool, self.today
+        )
+        chosen, values = self.rerank(np.array([query]), *_packed([found], self.pool))
+        return chosen[0], values[0]
 
 
 def _never_rows(pairs: dict[str, str] | None, ids) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -667,7 +509,3 @@ def _lifted(row: list[int], package: int, top_k: int, lifts: int) -> tuple[list[
 def diversity_check(matcher: Matcher) -> Callable[[np.ndarray], bool] | None:
     """Whether a list of package rows keeps the rule set's diversity caps (None: no caps)."""
     return caps_check(matcher.rules.diversity, matcher.state.catalogue.columns)
-
-
-_BANK = SELLER_TYPES.index("bank")
-_CREDIT = ASSET_CLASSES.index("credit")

@@ -14,11 +14,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from data.contract import ASSET_CLASSES, INVESTOR_TYPES, LIVE_STATUSES, SELLER_TYPES
+from data.contract import ASSET_CLASSES, INVESTOR_TYPES, SELLER_TYPES
+from data.liveness import listing_live, live
 from matching.compiled import ALL_PROVINCES, CompiledRules
 from matching.scoring import ticket_widening
 
 Arrays = Mapping[str, np.ndarray]
+__all__ = ["CODE", "REMOVAL_CODES", "listing_live", "live", "needs_licence", "removal_codes", "servable"]
 
 # Index + 1 is the code stored per pair. Market rules first: no operator rule is consulted
 # before them, and none can undo them.
@@ -50,20 +52,26 @@ CREDIT = ASSET_CLASSES.index("credit")
 FOREIGN = INVESTOR_TYPES.index("foreign_institution")
 
 
-def live(status_live: object, listed: object, closes: object, now: object) -> np.ndarray:
-    """The market's one definition of a live listing: a live status, listed by ``now``, not yet closed.
+def needs_licence(compiled: CompiledRules, package: Arrays) -> np.ndarray:
+    """Listings only a licensed AMC may buy: bank credit batches of ``licence_min_loans`` or more."""
+    return (
+        (package["seller_type"] == BANK)
+        & (package["asset_class"] == CREDIT)
+        & (package["loans"] >= compiled.licence_min_loans)
+    )
 
-    Works on arrays (epoch days, as the matcher holds them) and on single instants alike, so
-    the API's answer to "is this listing live?" is the very rule eligibility applies.
+
+def servable(compiled: CompiledRules, package: Arrays, now: float | np.ndarray) -> np.ndarray:
+    """Listings any investor could be shown at ``now``: known, live, and not closing too soon.
+
+    The first checks of :func:`removal_codes` (``not_live``, ``closing_too_soon``), the part
+    that needs no investor: similar lists and the batch push's live listings use it.
     """
-    listed_by_now = np.asarray(np.asarray(listed) <= now, dtype=bool)
-    still_open = np.asarray(np.asarray(closes) > now, dtype=bool)
-    return np.asarray(status_live, dtype=bool) & listed_by_now & still_open
-
-
-def listing_live(status: str, listed_at: object, closes_at: object, now: object) -> bool:
-    """:func:`live` for one stored listing (``status`` as the contract writes it)."""
-    return bool(live(status in LIVE_STATUSES, listed_at, closes_at, now))
+    closes = package["closes"]
+    shown = package["known"] & live(package["status_live"], package["listed"], closes, now)
+    if compiled.min_days_before_close > 0:
+        shown &= ~((closes - now) < compiled.min_days_before_close)
+    return shown
 
 
 def removal_codes(
@@ -89,13 +97,7 @@ def removal_codes(
     checks.append(("not_registered", ~investor["known"]))
     if compiled.min_days_before_close > 0:
         checks.append(("closing_too_soon", (closes - now) < compiled.min_days_before_close))
-    licence = (
-        (package["seller_type"] == BANK)
-        & (package["asset_class"] == CREDIT)
-        & (package["loans"] >= compiled.licence_min_loans)
-        & ~investor["licensed"]
-    )
-    checks.append(("licence_required", licence))
+    checks.append(("licence_required", needs_licence(compiled, package) & ~investor["licensed"]))
     if never is not None:
         checks.append(("dismissed", never == NEVER_DISMISSED))
         checks.append(("won", never == NEVER_WON))

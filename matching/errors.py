@@ -1,29 +1,11 @@
-"""Errors the matching layer raises; each names the id that caused it.
+"""The errors the matching layer raises: the market-wide pair from ``data.errors``.
 
-Both are ``LookupError``s, so the web API maps them to a 404 in one place and a caller can tell
-"no such investor" from "no such listing" without parsing the message.
+Re-exported here for callers of matching; they are the very classes profiles and the
+recommender raise, so the web API maps all of them to a 404 in one place.
 """
 
 from __future__ import annotations
 
+from data.errors import UnknownInvestorError, UnknownPackageError
 
-class UnknownInvestorError(LookupError):
-    """An investor the market snapshot does not hold (never registered, or not yet at ``now``)."""
-
-    def __init__(self, investor_id: object) -> None:
-        self.investor_id = investor_id
-        super().__init__(f"unknown investor {investor_id!r}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class UnknownPackageError(LookupError):
-    """A package the market snapshot does not hold."""
-
-    def __init__(self, package_id: object) -> None:
-        self.package_id = package_id
-        super().__init__(f"unknown package {package_id!r}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+__all__ = ["UnknownInvestorError", "UnknownPackageError"]

@@ -14,11 +14,14 @@ The pipeline runs in a fixed order (docs/matching.md):
 
 Candidates come from the model's exact index (``RuleSet.candidates`` of them); if the rules
 leave fewer than ``k`` eligible, the search is repeated with every eligible row allowed, so a
-rule never leaves a list short while eligible listings remain.
+rule never leaves a list short while eligible listings remain. Both directions (an investor's
+listings, a listing's buyers) run the one ranking kernel (``matching.kernel``) that the batch
+push and the replay run too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -26,20 +29,21 @@ import pandas as pd
 
 from data.contract import ASSET_TYPES, PROVINCES
 from matching.compiled import CompiledRules, compile_rules
-from matching.eligibility import CODE, removal_codes
+from matching.eligibility import CODE, servable
 from matching.errors import UnknownPackageError
 from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
+from matching.kernel import BUYERS, NO_DIVERSITY, PACKAGES, Direction, pair_codes, rank_pass
 from matching.ranked import RankedItem, RankedList, Reason, effect_order
-from matching.rule_set import Diversity, RuleSet
-from matching.scoring import ScoreParts, below_band, score_parts
-from matching.selection import select
+from matching.rule_set import RuleSet
+from matching.scoring import ScoreParts, below_band
 from matching.state import MarketState
 from profiles import ProfileTable
 from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
+from recommender.retrieval import SearchResult
 
 Arrays = dict[str, np.ndarray]
-NO_DIVERSITY = Diversity()
+__all__ = ["NO_DIVERSITY", "Matcher"]
 
 
 class Matcher:
@@ -96,124 +100,129 @@ class Matcher:
         attributes["row"] = rows
         return attributes
 
+    def attributes(self, side: str, rows: np.ndarray) -> Arrays:
+        """Attributes of investors or packages (``side``) at model rows, with their ``row``."""
+        return self.investor_attributes(rows) if side == "investor" else self.package_attributes(rows)
+
+    def ids(self, side: str) -> IdMap:
+        return self.model.investor_ids if side == "investor" else self.model.package_ids
+
+    def indexed(self, side: str) -> int:
+        """How many investors or packages (``side``) the model's index holds."""
+        return len(self.model.investor_index if side == "investor" else self.model.package_index)
+
     # ------------------------------------------------------------------ eligibility
+    def codes(
+        self, direction: Direction, query_id: str, query: Arrays, rows: np.ndarray, now: float
+    ) -> tuple[np.ndarray, Arrays]:
+        """Removal codes of one query's candidate rows (never-again included), and their attributes."""
+        candidates = self.attributes(direction.candidate, rows)
+        if direction is PACKAGES:
+            never = self.state.never_codes(query_id, rows)
+        else:
+            never = self.state.never_codes_by_package(query_id, rows)
+        compiled = self.compiled()
+        codes = pair_codes(
+            compiled, direction, query, candidates, self.model.investor_ids, now, rows.shape, never
+        )
+        return codes, candidates
+
     def package_codes(
         self, investor_id: str, investor: Arrays, package_rows: np.ndarray, now: float
     ) -> tuple[np.ndarray, Arrays]:
         """Removal codes of candidate packages for one investor, and their attributes."""
-        compiled = self.compiled()
-        package = self.package_attributes(package_rows)
-        blocked = compiled.related_by_investor.get(investor_id)
-        related = np.isin(package["seller"], blocked) if blocked is not None else None
-        never = self.state.never_codes(investor_id, package_rows)
-        codes = removal_codes(compiled, investor, package, now, package_rows.shape, never, related)
-        return codes, package
+        return self.codes(PACKAGES, investor_id, investor, package_rows, now)
 
     def investor_codes(
         self, package_id: str, package: Arrays, investor_rows: np.ndarray, now: float
     ) -> tuple[np.ndarray, Arrays]:
         """Removal codes of candidate investors for one package (the rules in reverse)."""
-        compiled = self.compiled()
-        investor = self.investor_attributes(investor_rows)
-        related = None
-        blocked = compiled.related_by_seller.get(int(package["seller"]))
-        if blocked:
-            rows = self.model.investor_ids.rows_or_missing(sorted(blocked))
-            related = np.isin(investor_rows, rows[rows >= 0])
-        never = self.state.never_codes_by_package(package_id, investor_rows)
-        codes = removal_codes(compiled, investor, package, now, investor_rows.shape, never, related)
-        return codes, investor
+        return self.codes(BUYERS, package_id, package, investor_rows, now)
+
+    def search_eligible(
+        self, direction: Direction, query_id: str, query: Arrays, among: np.ndarray, width: int, now: float
+    ) -> SearchResult:
+        """The query's top ``width`` candidates among the rows ``among`` that pass stage 1, and only those."""
+        eligible = self.codes(direction, query_id, query, among, now)[0] == 0
+        allowed = np.zeros(len(self.ids(direction.candidate)), dtype=bool)
+        allowed[among[eligible]] = True
+        (found,) = self.model.retrieve(direction.query, [query_id], width, allowed)
+        return found
 
     # ---------------------------------------------------------------------- serving
     def recommend(self, investor_id: str, k: int, now: datetime | None = None) -> RankedList:
         """The investor's top ``k`` live listings under the rules, each with its reasons."""
-        state, model = self.state, self.model
-        today = state.advance(now)
-        row = state.investor_row(investor_id)
-        investor = self.investor_attributes(np.int64(row))
-        vector = model.investor_vectors[row][None, :]
-        pool = max(self.rules.candidates, k)
-        (found,) = model.package_index.search(vector, pool)
-        rows, scores = found.rows, found.scores
-        codes, package = self.package_codes(investor_id, investor, rows, today)
-        if int((codes == 0).sum()) < k and len(model.package_index) > len(rows):
-            every = np.arange(len(model.package_ids), dtype=np.int64)
-            allowed = self.package_codes(investor_id, investor, every, today)[0] == 0
-            (more,) = model.package_index.search(vector, pool, allowed=allowed)
-            fresh = ~np.isin(more.rows, rows)
-            rows = np.concatenate([rows, more.rows[fresh]])
-            scores = np.concatenate([scores, more.scores[fresh]])
-            codes, package = self.package_codes(investor_id, investor, rows, today)
-        return self._rerank_packages(investor_id, investor, rows, scores, codes, package, k, today)
-
-    def rerank(
-        self, investor_id: str, package_rows: np.ndarray, model_scores: np.ndarray, k: int
-    ) -> RankedList:
-        """Stages 1-6 over given model candidates (package rows and scores), as ``recommend`` runs them."""
-        today = self.state.advance(None)
+        today = self.state.advance(now)
         investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
-        codes, package = self.package_codes(investor_id, investor, package_rows, today)
-        return self._rerank_packages(
-            investor_id, investor, package_rows, model_scores, codes, package, k, today
-        )
-
-    def _rerank_packages(
-        self,
-        investor_id: str,
-        investor: Arrays,
-        rows: np.ndarray,
-        scores: np.ndarray,
-        codes: np.ndarray,
-        package: Arrays,
-        k: int,
-        today: float,
-    ) -> RankedList:
-        parts = score_parts(self.rules, investor, package, scores[None, :], (codes == 0)[None, :], today)
-        capped = self.state.capped_packages(investor_id, self.rules.exposure.daily_cap_per_package, rows)
-        over_cap = capped[None, :] if capped is not None else None
-        codes = codes[None, :].copy()
-        chosen = select(parts.score, codes, k, self.rules.diversity, package, over_cap)[0]
-        return self._ranked(
-            "investor",
-            self.model.package_ids,
-            rows,
-            scores,
-            codes[0],
-            parts,
-            chosen,
-            investor,
-            package,
-            today,
-        )
+        return self._serve(PACKAGES, investor_id, investor, k, today)
 
     def buyers(self, package_id: str, k: int, now: datetime | None = None) -> RankedList:
         """The listing's top ``k`` investors who may buy it under the same rules, in reverse."""
-        state, model = self.state, self.model
-        today = state.advance(now)
-        row = state.package_model_row(package_id)
-        package = self.package_attributes(np.int64(row))
-        vector = model.package_vectors[row][None, :]
+        today = self.state.advance(now)
+        package = self.package_attributes(np.int64(self.state.package_model_row(package_id)))
+        return self._serve(BUYERS, package_id, package, k, today)
+
+    def rerank(
+        self, investor_id: str, package_ids: Sequence[str], model_scores: np.ndarray, k: int
+    ) -> RankedList:
+        """Stages 1-6 over given model candidates (package ids and scores), as ``recommend`` runs them."""
+        today = self.state.advance(None)
+        investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
+        package_rows = self.model.package_ids.rows(package_ids, "package")
+        codes, package = self.package_codes(investor_id, investor, package_rows, today)
+        return self._rank(
+            PACKAGES, investor_id, investor, package_rows, model_scores, codes, package, k, today
+        )
+
+    def _serve(self, direction: Direction, query_id: str, query: Arrays, k: int, today: float) -> RankedList:
+        """Search the model's index, then stages 1-6; a list the rules leave short is searched
+        again over exactly the eligible rows, so no rule cuts it short while eligible ones remain."""
         pool = max(self.rules.candidates, k)
-        (found,) = model.investor_index.search(vector, pool)
+        (found,) = self.model.retrieve(direction.query, [query_id], pool)
         rows, scores = found.rows, found.scores
-        codes, investor = self.investor_codes(package_id, package, rows, today)
-        if (
-            int((codes == 0).sum()) < k
-            and len(model.investor_index) > len(rows)
-            and bool(package["status_live"])
-        ):
-            every = np.arange(len(model.investor_ids), dtype=np.int64)
-            allowed = self.investor_codes(package_id, package, every, today)[0] == 0
-            (more,) = model.investor_index.search(vector, pool, allowed=allowed)
+        codes, candidates = self.codes(direction, query_id, query, rows, today)
+        servable = direction is PACKAGES or bool(query["status_live"])
+        if int((codes == 0).sum()) < k and self.indexed(direction.candidate) > len(rows) and servable:
+            every = np.arange(len(self.ids(direction.candidate)), dtype=np.int64)
+            more = self.search_eligible(direction, query_id, query, every, pool, today)
             fresh = ~np.isin(more.rows, rows)
             rows = np.concatenate([rows, more.rows[fresh]])
             scores = np.concatenate([scores, more.scores[fresh]])
-            codes, investor = self.investor_codes(package_id, package, rows, today)
-        parts = score_parts(self.rules, investor, package, scores[None, :], (codes == 0)[None, :], today)
-        codes = codes[None, :].copy()
-        chosen = select(parts.score, codes, k, NO_DIVERSITY, {})[0]
+            codes, candidates = self.codes(direction, query_id, query, rows, today)
+        return self._rank(direction, query_id, query, rows, scores, codes, candidates, k, today)
+
+    def _rank(
+        self,
+        direction: Direction,
+        query_id: str,
+        query: Arrays,
+        rows: np.ndarray,
+        scores: np.ndarray,
+        codes: np.ndarray,
+        candidates: Arrays,
+        k: int,
+        today: float,
+    ) -> RankedList:
+        over_cap = None
+        if direction is PACKAGES:
+            capped = self.state.capped_packages(query_id, self.rules.exposure.daily_cap_per_package, rows)
+            over_cap = capped[None, :] if capped is not None else None
+        ranking = rank_pass(
+            self.compiled(), direction, query, candidates, scores[None, :], today, k, codes[None, :], over_cap
+        )
+        investor, package = direction.pair(query, candidates)
+        ids = self.ids(direction.candidate)
         return self._ranked(
-            "buyer", model.investor_ids, rows, scores, codes[0], parts, chosen, investor, package, today
+            direction.reason,
+            ids,
+            rows,
+            scores,
+            ranking.codes[0],
+            ranking.parts,
+            ranking.chosen[0],
+            investor,
+            package,
+            today,
         )
 
     def similar(self, package_id: str, k: int) -> RankedList:
@@ -227,14 +236,7 @@ class Matcher:
         scores = np.array([score for _, score in ranked], dtype=np.float64)
         rows = model.package_ids.rows(ids)
         package = self.package_attributes(rows)
-        compiled = self.compiled()
-        live = (
-            package["known"]
-            & package["status_live"]
-            & (package["listed"] <= today)
-            & (package["closes"] - today > compiled.min_days_before_close)
-            & (package["closes"] > today)
-        )
+        live = servable(self.compiled(), package, today)
         items, removed = [], []
         for position in range(len(ids)):
             if len(items) == k:

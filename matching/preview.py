@@ -24,11 +24,9 @@ import pandas as pd
 
 from data.wording import count
 from matching.matcher import Matcher
-from matching.replay import METRICS, ReplayResult, ReplaySplit, compare, prepare_replay
+from matching.replay import METRICS, ReplayResult, ReplaySplit, compare
 from matching.rule_set import RuleSet
 from recommender.hybrid import HybridRecommender
-
-DEFAULT_WINDOW_DAYS = 90
 
 
 class MarketFrames(Protocol):
@@ -186,16 +184,15 @@ def preview_rules(
     matcher: Matcher | None = None,
     replay: ReplaySplit | None = None,
     offline: bool = True,
-    window_days: int = DEFAULT_WINDOW_DAYS,
     seed: int = 0,
 ) -> RulePreview:
     """Compare ``candidate`` with ``active`` on sampled lists and on the replayed evaluation split.
 
     ``matcher`` reuses a serving matcher (its state is shared, not changed); otherwise one is
     built from ``market`` and ``model`` at ``now`` (indexing the listings live then).
-    ``replay`` reuses a prepared split; otherwise the model's configuration is refitted at the
-    split's cutoff (the serving model has seen the window, so it cannot be judged on it).
-    ``offline=False`` skips the replay (the quick view).
+    ``replay`` is the prepared split (``webapi.rule_replay`` refits the model's configuration
+    at the split's cutoff: the serving model has seen the window, so it cannot be judged on
+    it); without one, or with ``offline=False``, the replay is skipped (the quick view).
     """
     if matcher is None:
         matcher = Matcher.build(model, None, market.investors, market.packages, market.events, active, now)
@@ -207,11 +204,7 @@ def preview_rules(
         changes.append(list_change(investor_id, before, after))
     results: list[ReplayResult] = []
     split: dict = {}
-    if offline:
-        if replay is None:
-            replay = prepare_replay(
-                market.investors, market.packages, market.events, model.config, window_days
-            )
+    if offline and replay is not None:
         results = compare(replay, [("active", active), ("candidate", candidate)], k)
         split = {
             "cutoff": replay.split.cutoff.isoformat(timespec="seconds"),

@@ -1,7 +1,8 @@
 """Offline replay of a rule set on the last evaluation split: what the rules do to quality.
 
-The split is the evaluation's (``recommender.evaluation.split``): a model is fitted on what was
-known at a cutoff and judged on the listings of the window after it, all cold. Every test
+The split is the evaluation's (``recommender.evaluation.split``): a model fitted on what was
+known at a cutoff (``webapi.rule_replay.prepare_replay`` fits it; this module never trains) is
+judged on the listings of the window after it, all cold. Every test
 listing is taken as it stood on its first hour live (status live; "closes in", "listed ago"
 measured from then), and one push is replayed over all of them at once: every present
 investor's top ``k`` through the whole pipeline (eligibility, blend, boosts, diversity, daily
@@ -19,25 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from matching.audience import Audience
 from matching.batch_push import Lists, apply_daily_cap, apply_floor
 from matching.catalogue import Catalogue
 from matching.compiled import CompiledRules, compile_rules
-from matching.eligibility import removal_codes
-from matching.matcher import NO_DIVERSITY
+from matching.kernel import BUYERS, PACKAGES, Direction, gather, pair_codes, rank_pass
 from matching.rule_set import RuleSet
-from matching.scoring import score_parts
-from matching.selection import caps_check, select
+from matching.selection import caps_check
 from profiles import build_profiles
-from recommender.evaluation.market_report import fit_on_split
-from recommender.evaluation.split import MarketSplit, time_split
-from recommender.hybrid import HybridConfig, HybridRecommender
+from recommender.evaluation.split import MarketSplit
+from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
 
 CHUNK = 1_024
@@ -69,21 +65,6 @@ class ReplayResult:
     name: str
     metrics: dict[str, float]
     lists: np.ndarray = field(repr=False)  # present investors × k, test listing rows
-
-
-def prepare_replay(
-    investors: pd.DataFrame,
-    packages: pd.DataFrame,
-    events: pd.DataFrame,
-    config: HybridConfig | None = None,
-    window_days: int = 90,
-    end: datetime | None = None,
-) -> ReplaySplit:
-    """Split at ``end - window_days`` (``end``: the newest listing), fit there, encode the market."""
-    end = end or pd.Timestamp(packages["listed_at"].max()).to_pydatetime() + timedelta(seconds=1)
-    split = time_split(investors, packages, events, end - timedelta(days=window_days), end)
-    model = fit_on_split(split, config or HybridConfig())
-    return encode_split(split, model)
 
 
 def encode_split(split: MarketSplit, model: HybridRecommender) -> ReplaySplit:
@@ -129,62 +110,50 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
+def _attributes(replay: ReplaySplit, side: str, rows: np.ndarray) -> dict[str, np.ndarray]:
+    table = replay.audience if side == "investor" else replay.catalogue
+    attributes = table.take(rows)
+    attributes["row"] = rows
+    return attributes
+
+
 def _codes(
     replay: ReplaySplit, compiled: CompiledRules, investor_rows: np.ndarray, package_rows: np.ndarray
 ) -> np.ndarray:
     """Removal codes for investors (column vector) × listings (row vector), or matching arrays."""
-    investor = replay.audience.take(investor_rows)
-    investor["row"] = investor_rows
-    package = replay.catalogue.take(package_rows)
-    package["row"] = package_rows
+    investor = _attributes(replay, "investor", investor_rows)
+    package = _attributes(replay, "package", package_rows)
     shape = np.broadcast_shapes(np.shape(investor_rows), np.shape(package_rows))
-    related = None
-    if compiled.related_by_investor:
-        related = np.zeros(shape, dtype=bool)
-        ids = replay.investor_ids.external_ids
-        for investor_id, sellers in compiled.related_by_investor.items():
-            blocked_investor = np.broadcast_to(ids[investor_rows] == investor_id, shape)
-            related |= blocked_investor & np.isin(np.broadcast_to(package["seller"], shape), sellers)
-    return removal_codes(compiled, investor, package, replay.now[package_rows], shape, None, related)
+    now = replay.now[package_rows]
+    return pair_codes(compiled, PACKAGES, investor, package, replay.investor_ids, now, shape)
 
 
 def _investor_lists(replay: ReplaySplit, compiled: CompiledRules, depth: int) -> Lists:
-    rules = compiled.rules
-    n_investors, n_packages = replay.scores.shape
-    packages = np.arange(n_packages)
-    rows = np.full((n_investors, depth), -1, dtype=np.int64)
-    values = np.full((n_investors, depth), -np.inf)
-    for start in range(0, n_investors, CHUNK):
-        investor_rows = np.arange(start, min(start + CHUNK, n_investors))
-        codes = _codes(replay, compiled, investor_rows[:, None], packages[None, :])
-        investor = replay.audience.take(investor_rows[:, None])
-        package = replay.catalogue.take(packages)
-        scores = replay.scores[investor_rows]
-        parts = score_parts(rules, investor, package, scores, codes == 0, replay.now[None, :])
-        chosen = select(parts.score, codes, depth, rules.diversity, package)
-        rows[investor_rows] = chosen
-        safe = np.maximum(chosen, 0)
-        values[investor_rows] = np.where(
-            chosen >= 0, np.take_along_axis(np.asarray(parts.score), safe, axis=1), -np.inf
-        )
-    return Lists(rows, values)
+    return _lists(replay, compiled, PACKAGES, depth)
 
 
 def _buyer_lists(replay: ReplaySplit, compiled: CompiledRules) -> Lists:
-    rules = compiled.rules
-    n_investors, n_packages = replay.scores.shape
-    investors = np.arange(n_investors)
-    depth = min(BUYERS_K, n_investors)
-    rows = np.full((n_packages, depth), -1, dtype=np.int64)
-    for start in range(0, n_packages, CHUNK):
-        package_rows = np.arange(start, min(start + CHUNK, n_packages))
-        codes = _codes(replay, compiled, investors[None, :], package_rows[:, None])
-        investor = replay.audience.take(investors)
-        package = replay.catalogue.take(package_rows[:, None])
-        scores = replay.scores[:, package_rows].T
-        parts = score_parts(rules, investor, package, scores, codes == 0, replay.now[package_rows][:, None])
-        rows[package_rows] = select(np.asarray(parts.score), codes, depth, NO_DIVERSITY, {})
-    return Lists(rows, np.zeros(rows.shape))
+    return _lists(replay, compiled, BUYERS, min(BUYERS_K, len(replay.investor_ids)))
+
+
+def _lists(replay: ReplaySplit, compiled: CompiledRules, direction: Direction, depth: int) -> Lists:
+    """Every query's list of one direction through the ranking kernel, over every candidate."""
+    scores = replay.scores if direction is PACKAGES else replay.scores.T
+    queries, candidates = scores.shape
+    others = _attributes(replay, direction.candidate, np.arange(candidates))
+    rows = np.full((queries, depth), -1, dtype=np.int64)
+    values = np.full((queries, depth), -np.inf)
+    for start in range(0, queries, CHUNK):
+        chunk = np.arange(start, min(start + CHUNK, queries))
+        query = _attributes(replay, direction.query, chunk[:, None])
+        now = replay.now[None, :] if direction is PACKAGES else replay.now[chunk][:, None]
+        shape = (len(chunk), candidates)
+        codes = pair_codes(compiled, direction, query, others, replay.investor_ids, now, shape)
+        ranking = rank_pass(compiled, direction, query, others, scores[chunk], now, depth, codes)
+        rows[chunk], values[chunk] = gather(
+            np.broadcast_to(np.arange(candidates), shape), ranking.parts.score, ranking.chosen
+        )
+    return Lists(rows, values)
 
 
 def _diversity_fits(replay: ReplaySplit, rules: RuleSet):  # type: ignore[no-untyped-def]

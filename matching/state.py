@@ -20,6 +20,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from data.liveness import live_packages
 from matching.audience import Audience
 from matching.catalogue import Catalogue, days_column, epoch_days
 from matching.columns import Columns
@@ -30,7 +31,7 @@ from recommender.hybrid import HybridRecommender
 from recommender.idmap import IdMap
 from recommender.interactions import interaction_matrix, positive_part
 from recommender.package_features import package_feature_rows
-from recommender.pipeline import add_investors, live_packages
+from recommender.pipeline import add_investors, sync_live_packages
 
 DISMISSED, WON = NEVER_AGAIN_EVENTS
 
@@ -150,23 +151,13 @@ class MarketState:
             add_investors(model, extra, missing)
             frames.append(extra.frame)
         add_investors(model, profiles, [i for i in ids if i in profiles])
-        state._index_live(live_packages(packages, now))
+        sync_live_packages(model, live_packages(packages, now))
         known = packages[packages["package_id"].isin(set(model.package_ids.external_ids.tolist()))]
         state.catalogue.set_rows(model.package_ids.rows(known["package_id"].tolist()), known)
         table = pd.concat(frames) if len(frames) > 1 else frames[0]
         state.audience.set_rows(model.investor_ids.rows(table.index.tolist()), table)
         state._remember(events)
         return state
-
-    def _index_live(self, live: pd.DataFrame) -> None:
-        """Exactly the live listings in the index; each re-encoded from its current row."""
-        model = self.model
-        indexed = set(model.package_ids.ids(model.package_index.stored_rows()))
-        gone = indexed - set(live["package_id"])
-        if gone:
-            model.unindex_packages(gone)
-        if len(live):
-            model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
 
     def _remember(self, events: pd.DataFrame) -> None:
         """Never-again pairs and today's impressions from a batch of events."""
@@ -260,12 +251,7 @@ class MarketState:
             return
         self.packages.write(rows)
         frame = self.packages.frame(rows["package_id"].tolist())
-        live = live_packages(frame, self.now)
-        if len(live):
-            self.model.index_packages(live["package_id"].tolist(), package_feature_rows(live))
-        gone = set(frame["package_id"]) - set(live["package_id"])
-        if gone:
-            self.model.unindex_packages(gone)
+        sync_live_packages(self.model, live_packages(frame, self.now), scope=frame["package_id"])
         known = frame[[package_id in self.model.package_ids for package_id in frame["package_id"]]]
         self.catalogue.set_rows(self.model.package_ids.rows(known["package_id"].tolist()), known)
 

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from data.errors import UnknownInvestorError
+
+__all__ = [
+    "DuplicateInvestorError",
+    "InvalidValueError",
+    "InvalidWeightsError",
+    "MissingColumnError",
+    "ProfileError",
+    "UnknownFeatureGroupError",
+    "UnknownInvestorError",  # the market-wide one (data.errors), raised for a missing profile
+]
+
 
 class ProfileError(Exception):
     """Base class of the profiles package's errors."""
@@ -31,17 +43,6 @@ class DuplicateInvestorError(ProfileError):
     def __init__(self, investor_id: object) -> None:
         self.investor_id = investor_id
         super().__init__(f"investor {investor_id!r} appears more than once")
-
-
-class UnknownInvestorError(ProfileError, KeyError):
-    """A profile was asked for an investor the table does not hold."""
-
-    def __init__(self, investor_id: object) -> None:
-        self.investor_id = investor_id
-        super().__init__(f"unknown investor {investor_id!r}")
-
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return str(self.args[0])
 
 
 class UnknownFeatureGroupError(ProfileError, ValueError):

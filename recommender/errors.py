@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from data.errors import UnknownIdError, UnknownInvestorError, UnknownPackageError
+
+__all__ = [
+    "ArtifactError",
+    "NotFittedError",
+    "RecommenderError",
+    "UnknownIdError",  # base of the market-wide pair (data.errors), raised by IdMap
+    "UnknownInvestorError",
+    "UnknownPackageError",
+]
+
 
 class RecommenderError(Exception):
     """Base class of the recommender's errors."""
@@ -12,18 +23,6 @@ class NotFittedError(RecommenderError):
 
     def __init__(self, what: str = "model") -> None:
         super().__init__(f"{what} is not fitted: call fit() or load() first")
-
-
-class UnknownIdError(RecommenderError, KeyError):
-    """An investor or package id the model has never been given."""
-
-    def __init__(self, kind: str, external_id: object) -> None:
-        self.kind = kind
-        self.external_id = external_id
-        super().__init__(f"unknown {kind} {external_id!r}")
-
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return str(self.args[0])
 
 
 class ArtifactError(RecommenderError):

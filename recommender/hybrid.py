@@ -32,7 +32,7 @@ from recommender.idmap import IdMap
 from recommender.lightfm_part import LightFMParams
 from recommender.live_index import LiveIndex
 from recommender.progress import SILENT, Progress
-from recommender.retrieval import VectorIndex
+from recommender.retrieval import SearchResult, VectorIndex
 from recommender.row_store import SparseRows
 from recommender.training_set import TrainingSet
 
@@ -214,6 +214,28 @@ class HybridRecommender(Recommender[TrainingSet]):
         self._require_fitted()
         queries = self._packages.vectors_of(package_ids)
         return self._investors.search(queries, package_ids, k, allowed_investors, exclude)
+
+    def retrieve(
+        self,
+        query: str,
+        query_ids: Sequence[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        exclude: Sequence[np.ndarray] | None = None,
+    ) -> list[SearchResult]:
+        """The other side's ``k`` best indexed candidates for queries named by their external ids.
+
+        ``query`` is the asking side: "investor" (listings for investors) or "package"
+        (investors for listings). ``allowed`` masks the candidates' rows and ``exclude`` holds
+        rows per query to leave out, as ``VectorIndex.search`` takes them; results carry the
+        candidates' rows, the coordinates the caller's attribute arrays share with this model.
+        """
+        self._require_fitted()
+        if query == "investor":
+            vectors, index = self.investor_vectors[self.investor_ids.rows(query_ids, "investor")], self.package_index
+        else:
+            vectors, index = self.package_vectors[self.package_ids.rows(query_ids, "package")], self.investor_index
+        return index.search(vectors, k, allowed, exclude)
 
     def similar(self, package_ids: Sequence[str], k: int) -> list[Ranked]:
         """Indexed packages whose LightFM content embeddings are closest (cosine) to each package's."""

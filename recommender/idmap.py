@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from recommender.errors import UnknownIdError
+from data.errors import unknown_id
 
 
 class IdMap:
@@ -38,11 +38,11 @@ class IdMap:
         return np.asarray(self._ids, dtype=object)
 
     def row(self, external_id: str, kind: str = "id") -> int:
-        """The row of one id; raises ``UnknownIdError`` naming the id when it is not mapped."""
+        """The row of one id; an unknown one raises ``data.errors.UnknownIdError`` of ``kind``."""
         try:
             return self._rows[external_id]
         except KeyError:
-            raise UnknownIdError(kind, external_id) from None
+            raise unknown_id(kind, external_id) from None
 
     def rows(self, external_ids: Sequence[str], kind: str = "id") -> np.ndarray:
         """Rows of many ids, all of which must be mapped."""

@@ -6,22 +6,19 @@ model that is measured is built exactly like the model that serves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
 
-from data.contract import LIVE_STATUSES
+from data.liveness import live_packages
 from profiles import EventWeights, ProfileTable, build_profiles
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.package_features import package_feature_rows
 from recommender.progress import SILENT, Progress
 from recommender.training_set import build_training_set
 
-
-def live_packages(packages: pd.DataFrame, now: datetime) -> pd.DataFrame:
-    """Packages that may be recommended at ``now``: active or upcoming, closing in the future."""
-    live = packages["status"].isin(LIVE_STATUSES) & (packages["closes_at"] > now) & (packages["listed_at"] <= now)
-    return packages[live]
+__all__ = ["add_investors", "add_new_investors", "live_packages", "sync_live_packages", "train_recommender"]
 
 
 def train_recommender(
@@ -63,14 +60,16 @@ def add_investors(
         model.add_investors(new, profiles.feature_rows(new, model.config.investor_feature_groups))
 
 
-def sync_live_packages(model: HybridRecommender, live: pd.DataFrame) -> None:
+def sync_live_packages(model: HybridRecommender, live: pd.DataFrame, scope: Iterable[str] | None = None) -> None:
     """Index exactly the live packages: new listings get content vectors now, closed ones leave.
 
     Live listings are re-encoded from their current rows, so an edited listing (a fuller data
-    room, a lower reserve) is scored as it is now.
+    room, a lower reserve) is scored as it is now. ``scope`` limits who may leave to those
+    package ids (the rows just upserted); by default every indexed listing not in ``live`` does.
     """
-    indexed = set(model.known_packages())
-    gone = indexed - set(live["package_id"])
+    if scope is None:
+        scope = model.known_packages()
+    gone = set(scope) - set(live["package_id"])
     if gone:
         model.unindex_packages(gone)
     if len(live):

@@ -22,7 +22,6 @@ from data.summary import market_summary_lines
 from data.wording import count
 from matching.batch_push import batch_push
 from matching.matcher import Matcher
-from matching.rule_versions import active_rules
 from recommender.errors import ArtifactError
 from recommender.evaluation.market_report import market_report
 from webapi.app import create_app
@@ -32,6 +31,7 @@ from webapi.cli_rules import rules_group
 from webapi.cli_serve import serve_command
 from webapi.cli_support import command_engine, echo, migrated_engine
 from webapi.model_store import NoActiveModelError, load_active_model, utc_now
+from webapi.rule_versions import active_rules
 
 AS_OF_HELP = "The market clock (UTC) to train or rank at, e.g. to replay a past day. Default: now."
 AS_OF_TYPE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"])
@@ -160,11 +160,14 @@ def generate_command(
 
 
 @main.command("summary")
+@click.option(
+    "--as-of", type=AS_OF_TYPE, default=None, help="The market clock (UTC) for 'live now'. Default: now."
+)
 @with_appcontext
-def summary_command() -> None:
+def summary_command(as_of: datetime | None) -> None:
     """Print what the database holds."""
     engine = migrated_engine()
-    for line in market_summary_lines(engine):
+    for line in market_summary_lines(engine, as_of):
         echo(line)
 
 

@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Connection
 
 from data.market_frames import describe_skipped, load_market
+from data.package_summaries import package_summaries
 from data.rule_store import (
     RuleSetAuditError,
     RuleSetVersion,
@@ -26,8 +27,6 @@ from data.rule_store import (
     active_rule_set,
     get_rule_set,
 )
-from data.package_summaries import package_summaries
-from matching.preview import preview_rules
 from matching.rule_changes import RuleChanges, rule_changes
 from matching.rule_document import (
     DocumentFormat,
@@ -38,7 +37,11 @@ from matching.rule_document import (
     rule_set_to_document,
 )
 from matching.rule_set import RuleSet
-from matching.rule_versions import (
+from recommender.errors import ArtifactError
+from webapi.cli_support import echo, migrated_engine
+from webapi.model_store import NoActiveModelError, load_active_model, utc_now
+from webapi.rule_replay import preview_rules
+from webapi.rule_versions import (
     DEFAULTS_VERSION,
     active_rules,
     apply_rules,
@@ -46,9 +49,6 @@ from matching.rule_versions import (
     rule_history,
     rules_of,
 )
-from recommender.errors import ArtifactError
-from webapi.cli_support import echo, migrated_engine
-from webapi.model_store import NoActiveModelError, load_active_model, utc_now
 
 RULE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 WHY_HELP = "Why the rules change (required: it is kept with the version, for the audit trail)."

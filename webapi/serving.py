@@ -61,11 +61,11 @@ from data.rule_store import active_rule_set
 from data.schema import events_table, investors_table, market_changes_table, packages_table
 from matching.matcher import Matcher
 from matching.rule_set import RuleSet
-from matching.rule_versions import DEFAULTS_VERSION, active_rules, rules_of
 from recommender.errors import ArtifactError
 from recommender.hybrid import HybridRecommender
 from webapi import metrics
 from webapi.model_store import ArtifactMissingError, NoActiveModelError, load_verified
+from webapi.rule_versions import DEFAULTS_VERSION, active_rules, rules_of
 
 logger = logging.getLogger(__name__)
 

@@ -9,12 +9,13 @@ import pytest
 
 from data.csv_reader import MarketFrames, read_market
 from matching.matcher import Matcher
-from matching.replay import ReplaySplit, prepare_replay
+from matching.replay import ReplaySplit
 from matching.rule_set import DEFAULT_RULES
 from recommender.hybrid import HybridRecommender
 from recommender.pipeline import train_recommender
 from tests.conftest import SAMPLE_MARKET
 from tests.matching.market import tiny_matcher
+from webapi.rule_replay import prepare_replay
 
 SAMPLE_NOW = pd.Timestamp("2026-06-20").to_pydatetime()
 

@@ -227,8 +227,7 @@ def tiny_matcher(rules: RuleSet = DEFAULT_RULES) -> Matcher:
 
 def rerank(matcher: Matcher, investor_id: str, scores: Mapping[str, float], k: int = 10) -> RankedList:
     """Re-rank the given candidates (package id -> model score, best first) for one investor."""
-    rows = matcher.model.package_ids.rows(list(scores))
-    return matcher.rerank(investor_id, rows, np.asarray(list(scores.values()), dtype=np.float32), k)
+    return matcher.rerank(investor_id, list(scores), np.asarray(list(scores.values()), dtype=np.float32), k)
 
 
 def codes(ranked: RankedList) -> dict[str, tuple[str, ...]]:

@@ -12,7 +12,7 @@ from data.contract import requires_amc_licence
 from data.csv_reader import MarketFrames
 from matching.batch_push import Lists, apply_daily_cap, apply_floor, batch_push
 from matching.matcher import Matcher
-from matching.rule_set import DEFAULT_RULES, Exposure
+from matching.rule_set import DEFAULT_RULES, Eligibility, Exposure
 from tests.matching.market import NOW
 
 
@@ -168,3 +168,19 @@ def test_a_top_of_one_place_can_still_take_a_lift() -> None:
     exposure = Exposure(floor_investors=1, floor_top_k=1)
     lifted, unmet = apply_floor(lists, np.arange(3), np.array([1, 2]), buyers, exposure)
     assert (lifted, unmet) == (1, 0) and lists[:, 0].tolist().count(2) == 1
+
+
+def test_serving_and_the_batch_push_rank_both_directions_alike(tiny: Matcher) -> None:
+    """One kernel: without the push's cap and floor, its lists are the ones serving gives."""
+    rules = replace(
+        DEFAULT_RULES,
+        eligibility=Eligibility(related_parties=(("amc", "bank-js"), ("fund", "ent-zj"))),
+        exposure=Exposure(daily_cap_per_package=None, floor_investors=0),
+    )
+    matcher = tiny.with_rules(rules)
+    investors = ["amc", "fund", "doubter"]
+    push = batch_push(matcher, investors, 5, 5)
+    assert push.investors == {i: matcher.recommend(i, 5).ids for i in investors}
+    assert push.packages and push.packages == {p: matcher.buyers(p, 5).ids for p in push.packages}
+    assert "batch" not in push.investors["amc"] and "amc" not in push.packages.get("batch", [])
+    assert "fund" not in push.packages.get("office", [])

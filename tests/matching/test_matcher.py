@@ -193,3 +193,17 @@ def test_an_investor_becomes_recommendable_once_registered(tiny: Matcher) -> Non
         tiny.recommend("late", 5)
     later = (NOW + pd.Timedelta(days=11)).to_pydatetime()
     assert tiny.recommend("late", 5, now=later).items
+
+
+def test_similar_hides_closing_listings_exactly_as_eligibility_does(tiny: Matcher) -> None:
+    """docs/matching.md: hidden when closing *within* ``min_hours_before_close``; the boundary stays."""
+    from matching.rule_set import MarketTightening
+
+    def under(hours: float) -> Matcher:
+        return tiny.with_rules(replace(DEFAULT_RULES, market=MarketTightening(min_hours_before_close=hours)))
+
+    at_the_boundary = under(30 * 24)  # every listing closes in exactly 30 days
+    assert "office2" in at_the_boundary.similar("office", 5).ids
+    assert at_the_boundary.recommend("amc", 10).ids
+    assert under(30 * 24 + 1).similar("office", 5).ids == []
+    assert under(30 * 24 + 1).recommend("amc", 10).ids == []

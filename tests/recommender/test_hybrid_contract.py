@@ -150,3 +150,20 @@ def test_with_item_identities_and_no_content_weight_the_als_half_is_plain_item_a
     als_block = model.package_vectors[:, 2 + components : 2 + components + config.als.factors]
     assert not als_block[model.package_ids.row("unseen")].any()  # no identity, no content: nothing
     assert als_block[model.package_ids.row("north-pkg-0")].any()  # trained items keep their factors
+
+
+def test_retrieval_by_external_ids_in_both_directions_keeps_to_the_allowed_set(model: HybridRecommender) -> None:
+    from recommender.errors import UnknownInvestorError, UnknownPackageError
+
+    (found,) = model.retrieve("investor", ["north-inv-0"], 2)
+    assert model.package_ids.ids(found.rows)[0] == "new-north"
+    allowed = np.zeros(len(model.package_ids), dtype=bool)
+    allowed[model.package_ids.row("new-south")] = True
+    (only,) = model.retrieve("investor", ["north-inv-0"], 2, allowed)
+    assert model.package_ids.ids(only.rows) == ["new-south"]
+    (buyers,) = model.retrieve("package", ["new-north"], 3)
+    assert all(i.startswith("north-") for i in model.investor_ids.ids(buyers.rows))
+    with pytest.raises(UnknownInvestorError, match="unknown investor 'nobody'"):
+        model.retrieve("investor", ["nobody"], 2)
+    with pytest.raises(UnknownPackageError):
+        model.retrieve("package", ["nothing"], 2)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from data.csv_reader import read_market
 from data.contract import requires_amc_licence
+from data.csv_reader import read_market
+from data.liveness import listing_live
+from data.market_journal import read_packages
+from data.package_summaries import live_packages
+from data.store import create_store_engine
 from tests.conftest import SAMPLE_MARKET
 from webapi.cli import main
 
@@ -34,8 +37,9 @@ def pushed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     run("train", "--as-of", AS_OF)
     ranked = run("rank", "--out", str(folder / "push.json"), "--k", "10", "--buyers-k", "20", "--as-of", AS_OF)
     models = json.loads(run("models", "list", "--json").output)
+    summary = run("summary", "--as-of", AS_OF).output
     return {"push": json.loads((folder / "push.json").read_text()), "models": models, "refused": refused,
-            "output": ranked.output}
+            "output": ranked.output, "summary": summary, "url": env["ASSETMATCH_DATABASE_URL"]}
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +123,19 @@ def test_rank_names_each_listing_still_below_the_floor_and_why(pushed: dict) -> 
     for entry, line in zip(below, lines, strict=True):
         assert entry["reason"] and entry["package_id"] in line and line.endswith(entry["reason"])
         assert entry["in_top"] < 3
+
+
+def test_summary_rank_console_and_api_count_the_same_live_listings(pushed: dict, market) -> None:  # type: ignore[no-untyped-def]
+    """One definition of live (``data.liveness``): every surface counts the same listings."""
+    now = pd.Timestamp(AS_OF).to_pydatetime()
+    expected = live_ids(market.packages)
+    assert (market.packages["listed_at"] > now).any(), "the sample must hold listings not listed yet"
+    assert f"; {len(expected)} live now" in pushed["summary"]
+    assert f"and {len(expected)} live packages into" in pushed["output"]
+    assert set(pushed["push"]["packages"]) == expected
+    engine = create_store_engine(pushed["url"])
+    with engine.connect() as connection:
+        console = {row.package_id for row in live_packages(connection, now)}  # the exposure report's
+        rows = read_packages(connection, market.packages["package_id"].tolist())
+    api = {row.package_id for row in rows.itertuples() if listing_live(row.status, row.listed_at, row.closes_at, now)}
+    assert console == api == expected

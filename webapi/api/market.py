@@ -22,7 +22,7 @@ from data.contract import INVESTOR_FIELDS, LIVE_STATUSES, PACKAGE_FIELDS, Field
 from data.json_records import read_json_records, storable_id
 from data.market_journal import INVESTOR, PACKAGE, read_investors, read_packages, record_changes, stored_ids
 from data.schema import investors_table, packages_table
-from matching.eligibility import listing_live
+from data.liveness import listing_live
 from matching.errors import UnknownInvestorError, UnknownPackageError
 from webapi.api.auth import EVERY_ROLE, require
 from webapi.api.context import engine, fold_in_now, serving_state

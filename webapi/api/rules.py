@@ -14,16 +14,16 @@ from flask import Blueprint, request
 from data.api_keys import OPERATOR
 from data.market_frames import load_market
 from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
-from matching.preview import preview_rules
 from matching.rule_changes import rule_changes
 from matching.rule_document import RuleDocumentError, parse_rule_document
-from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.api.auth import current_caller, require
 from webapi.api.context import engine, serving_state
 from webapi.api.heavy_calls import heavy_call
 from webapi.api.params import is_json_request, json_body
 from webapi.api.problems import ProblemError
 from webapi.model_store import utc_now
+from webapi.rule_replay import preview_rules
+from webapi.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.serving import load_artifact
 
 bp = Blueprint("rules", __name__)

@@ -9,21 +9,17 @@ market's or the rule set's eligibility, else the push's own reason or the served
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import datetime
+from pathlib import Path
 
 from flask import abort, current_app, render_template, request
 
 from data.package_summaries import live_packages, package_summaries
 from matching.errors import UnknownPackageError
 from matching.floor_shortfall import eligibility_shortfall
-from matching.rule_versions import active_rules
 from webapi.api.context import engine, serving_state
 from webapi.console.blueprint import bp
 from webapi.console.exposure_chart import reach_chart
-from webapi.model_store import NoActiveModelError
-from webapi.serving import ModelUnavailableError
 from webapi.console.exposure_report import (
     PUSH,
     PUSH_FILE,
@@ -35,6 +31,9 @@ from webapi.console.exposure_report import (
     push_exposures,
     served_exposures,
 )
+from webapi.model_store import NoActiveModelError
+from webapi.rule_versions import active_rules
+from webapi.serving import ModelUnavailableError
 
 DAYS = (1, 1, 90)  # default, low, high
 PAGE_SIZE = 50

@@ -17,17 +17,17 @@ from werkzeug.wrappers import Response
 from data.market_frames import load_market
 from data.package_summaries import package_summaries
 from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
-from matching.preview import preview_rules
 from matching.rule_changes import RuleChanges, rule_changes
 from matching.rule_document import RuleDocumentError, parse_rule_document, render_document
-from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.api.context import engine, serving_state
 from webapi.api.heavy_calls import heavy_call
 from webapi.console.blueprint import bp
-from webapi.console.processes import rules_served, serving_processes, serving_summary
 from webapi.console.preview_view import PreviewView, preview_view, previewed_package_ids
+from webapi.console.processes import rules_served, serving_processes, serving_summary
 from webapi.console.signin import operator
 from webapi.model_store import NoActiveModelError, utc_now
+from webapi.rule_replay import preview_rules
+from webapi.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.serving import ModelUnavailableError, load_artifact
 
 #: (default, low, high) of the preview form's numbers, as the API's.
