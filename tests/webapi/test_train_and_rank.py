@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from data.csv_reader import read_market
 from data.contract import requires_amc_licence
+from data.csv_reader import read_market
 from tests.conftest import SAMPLE_MARKET
 from webapi.cli import main
 
