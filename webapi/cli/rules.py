@@ -18,7 +18,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import Connection
 
-from data.market_frames import describe_skipped, load_market
+from data.market_frames import describe_skipped
 from data.package_summaries import package_summaries
 from data.rule_store import (
     RuleSetAuditError,
@@ -27,7 +27,6 @@ from data.rule_store import (
     active_rule_set,
     get_rule_set,
 )
-from matching.preview import preview_rules
 from matching.rule_changes import RuleChanges, rule_changes
 from matching.rule_document import (
     DocumentFormat,
@@ -48,7 +47,8 @@ from matching.rule_versions import (
 )
 from recommender.errors import ArtifactError
 from webapi.cli.support import echo, migrated_engine
-from webapi.services.model_store import NoActiveModelError, load_active_model, utc_now
+from webapi.services.model_store import NoActiveModelError, active_model_version, utc_now
+from webapi.services.rule_sets import preview_rule_set
 
 RULE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 WHY_HELP = "Why the rules change (required: it is kept with the version, for the audit trail)."
@@ -270,17 +270,20 @@ def rules_preview(
     read_rule_file(file)
     engine = migrated_engine()
     try:
-        _, model = load_active_model(engine)
+        previewed = preview_rule_set(
+            engine,
+            active_model_version(engine),
+            file.read_text(encoding="utf-8"),
+            as_of or utc_now(),
+            sample=sample,
+            k=k,
+            offline=offline,
+        )
     except (NoActiveModelError, ArtifactError) as error:
         raise click.ClickException(str(error)) from error
-    with engine.connect() as connection:
-        active_version, active = active_rules(connection)
-    candidate, changes = rule_changes(active, file.read_text(encoding="utf-8"))
-    market = load_market(engine)
-    if market.skipped:
-        echo(describe_skipped(market.skipped), err=True)
-    now = as_of or utc_now()
-    result = preview_rules(market, model, active, candidate, now, sample=sample, k=k, offline=offline)
+    if previewed.market.skipped:
+        echo(describe_skipped(previewed.market.skipped), err=True)
+    active_version, changes, result = previewed.active_rule_version, previewed.changes, previewed.result
     if as_json:
         payload = {
             "active_rule_version": active_version,

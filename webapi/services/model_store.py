@@ -94,10 +94,16 @@ def _check_registered_shape(version: ModelVersion, model: HybridRecommender, pat
         raise ArtifactError(problem, path)
 
 
-def load_active_model(engine: Engine) -> tuple[ModelVersion, HybridRecommender]:
-    """The active version and its model; raises ``NoActiveModelError`` before the first training."""
+def active_model_version(engine: Engine) -> ModelVersion:
+    """The active version; raises ``NoActiveModelError`` before the first training."""
     with engine.connect() as connection:
         version = active_version(connection)
     if version is None:
         raise NoActiveModelError()
+    return version
+
+
+def load_active_model(engine: Engine) -> tuple[ModelVersion, HybridRecommender]:
+    """The active version and its model; raises ``NoActiveModelError`` before the first training."""
+    version = active_model_version(engine)
     return version, load_verified(version)

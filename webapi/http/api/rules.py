@@ -12,19 +12,20 @@ from typing import Any
 from flask import Blueprint, request
 
 from data.api_keys import OPERATOR
-from data.market_frames import load_market
-from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
-from matching.preview import preview_rules
-from matching.rule_changes import rule_changes
+from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError
 from matching.rule_document import RuleDocumentError, parse_rule_document
-from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.http.api.auth import current_caller, require
 from webapi.http.api.heavy_calls import heavy_call
 from webapi.http.api.params import is_json_request, json_body
 from webapi.http.api.problems import ProblemError
 from webapi.http.context import engine, serving_state
 from webapi.services.model_store import utc_now
-from webapi.services.serving import load_artifact
+from webapi.services.rule_sets import (
+    active_rule_set_json,
+    apply_rule_set,
+    preview_rule_set,
+    rule_versions_json,
+)
 
 bp = Blueprint("rules", __name__)
 
@@ -35,9 +36,7 @@ YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "
 @require(OPERATOR)
 def get_rules() -> dict:
     """The rule set in force: its version, full document and audit (who, when, why)."""
-    with engine().connect() as connection:
-        stored = active_rule_set(connection)
-    active = defaults_json() if stored is None else stored.to_json()
+    active = active_rule_set_json(engine())
     state = serving_state()
     state.refresh()
     snapshot = state.snapshot
@@ -48,11 +47,7 @@ def get_rules() -> dict:
 @require(OPERATOR)
 def get_history() -> dict:
     """Every version, newest first, each with the rules it changed; the built-in defaults last."""
-    with engine().connect() as connection:
-        history = rule_history(connection)
-    versions = [{**version.to_json(), "changes": changes} for version, changes in history]
-    versions.append({**defaults_json(), "status": "retired" if history else "active", "changes": []})
-    return {"versions": versions}
+    return {"versions": rule_versions_json(engine())}
 
 
 @bp.put("/v1/rules")
@@ -65,17 +60,13 @@ def put_rules() -> dict:
     """
     document, why = _document_and_why()
     author = current_caller().author[:AUTHOR_MAX_LENGTH]
-    with engine().begin() as connection:
-        _, current = active_rules(connection)
-        _, changes = rule_changes(current, document)
-        try:
-            version = apply_rules(connection, document, author, why, utc_now())
-        except RuleSetAuditError as error:
-            raise ProblemError(
-                422, str(error), errors=[{"field": "why", "path": "/why", "message": str(error)}]
-            ) from None
-    serving_state().use_rules(version.version, parse_rule_document(version.document))
-    return {**version.to_json(), "rule_changes": changes.to_json()}
+    try:
+        applied = apply_rule_set(serving_state(), document, author, why, utc_now())
+    except RuleSetAuditError as error:
+        raise ProblemError(
+            422, str(error), errors=[{"field": "why", "path": "/why", "message": str(error)}]
+        ) from None
+    return {**applied.version.to_json(), "rule_changes": applied.changes.to_json()}
 
 
 def _document_and_why() -> tuple[Any, str]:
@@ -156,23 +147,11 @@ def preview() -> dict:
     state = serving_state()
     with state.serving() as snapshot:
         version = snapshot.model_version
-    store = engine()
-    with heavy_call("this preview"):
-        with store.connect() as connection:
-            active_version, active = active_rules(connection)
-        candidate, changes = rule_changes(active, document)
-        model = load_artifact(version)
-        market = load_market(store)
-        result = preview_rules(
-            market, model, active, candidate, state.clock(), sample=sample, k=k, offline=offline
-        )
-    return {
-        "model_version": version.version,
-        "active_rule_version": active_version,
-        "rule_changes": changes.to_json(),
-        **result.to_json(),
-        "skipped_rows": dict(market.skipped),
-    }
+    previewed = preview_rule_set(
+        engine(), version, document, state.clock(), sample=sample, k=k, offline=offline,
+        gate=lambda: heavy_call("this preview"),
+    )
+    return {**previewed.to_json(), "skipped_rows": dict(previewed.market.skipped)}
 
 
 PREVIEW_FIELDS = frozenset({"document", "investors", "k", "offline"})

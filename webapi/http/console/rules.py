@@ -14,13 +14,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from data.market_frames import load_market
 from data.package_summaries import package_summaries
-from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError, active_rule_set
-from matching.preview import preview_rules
-from matching.rule_changes import RuleChanges, rule_changes
+from data.rule_store import AUTHOR_MAX_LENGTH, RuleSetAuditError
+from matching.rule_changes import RuleChanges
 from matching.rule_document import RuleDocumentError, parse_rule_document, render_document
-from matching.rule_versions import active_rules, apply_rules, defaults_json, rule_history
 from webapi.http.api.heavy_calls import heavy_call
 from webapi.http.console.blueprint import bp
 from webapi.http.console.preview_view import PreviewView, preview_view, previewed_package_ids
@@ -28,7 +25,14 @@ from webapi.http.console.processes import rules_served, serving_processes, servi
 from webapi.http.console.signin import operator
 from webapi.http.context import engine, serving_state
 from webapi.services.model_store import NoActiveModelError, utc_now
-from webapi.services.serving import ModelUnavailableError, load_artifact
+from webapi.services.rule_sets import (
+    active_rule_set_json,
+    apply_rule_set,
+    changes_from_active,
+    preview_rule_set,
+    rule_versions_json,
+)
+from webapi.services.serving import ModelUnavailableError
 
 #: (default, low, high) of the preview form's numbers, as the API's.
 SAMPLE = (20, 1, 500)
@@ -38,10 +42,7 @@ TOP_K = (20, 1, 100)
 @bp.get("/rules")
 def rules_page() -> str:
     """The active rule set in the editor."""
-    with engine().connect() as connection:
-        stored = active_rule_set(connection)
-    document = defaults_json()["document"] if stored is None else stored.document
-    return _page(render_document(document))
+    return _page(render_document(active_rule_set_json(engine())["document"]))
 
 
 @bp.post("/rules/validate")
@@ -49,7 +50,7 @@ def validate() -> tuple[str, int]:
     """Check the edited document; say what it changes from the active rules, resets included."""
     text = _document_text()
     try:
-        changes = _changes_from_active(text)
+        changes = changes_from_active(engine(), text)
     except RuleDocumentError as error:
         return _page(text, problems=error.problems), 422
     return _page(text, notice=_changes_notice("Valid.", changes), warn=bool(changes.reset)), 200
@@ -84,26 +85,17 @@ def preview() -> tuple[str, int]:
     except (NoActiveModelError, ModelUnavailableError) as error:
         return _page(text, problems=[f"(preview): {error}"], form=options), 503
     store = engine()
-    with heavy_call("this preview"):  # one at a time per server, as the API's
-        with store.connect() as connection:
-            active_version, active = active_rules(connection)
-        candidate, changes = rule_changes(active, text)
-        result = preview_rules(
-            load_market(store),
-            load_artifact(version),
-            active,
-            candidate,
-            state.clock(),
-            sample=options["sample"],
-            k=options["k"],
-            offline=options["offline"],
-        )
-    document = {
-        "model_version": version.version,
-        "active_rule_version": active_version,
-        "rule_changes": changes.to_json(),
-        **result.to_json(),
-    }
+    previewed = preview_rule_set(
+        store,
+        version,
+        text,
+        state.clock(),
+        sample=options["sample"],
+        k=options["k"],
+        offline=options["offline"],
+        gate=lambda: heavy_call("this preview"),  # one at a time per server, as the API's
+    )
+    document = previewed.to_json()
     with store.connect() as connection:
         titles = {
             p: s.title for p, s in package_summaries(connection, previewed_package_ids(document)).items()
@@ -124,7 +116,7 @@ def apply() -> Response | tuple[str, int]:
     author = operator().author[:AUTHOR_MAX_LENGTH]
     problems = [] if why.strip() else ["why: say why the rules change (a non-empty text)"]
     try:
-        changes = _changes_from_active(text)
+        changes = changes_from_active(engine(), text)
     except RuleDocumentError as error:
         problems += error.problems
     if problems:
@@ -133,13 +125,11 @@ def apply() -> Response | tuple[str, int]:
         notice = _changes_notice("Nothing was applied yet.", changes) + " Apply again to confirm."
         return _page(text, notice=notice, why=why, confirm_reset=_reset_token(changes), warn=True), 409
     try:
-        with engine().begin() as connection:
-            version = apply_rules(connection, text, author, why, utc_now())
+        version = apply_rule_set(serving_state(), text, author, why, utc_now()).version
     except RuleDocumentError as error:
         return _page(text, problems=error.problems, why=why), 422
     except RuleSetAuditError as error:
         return _page(text, problems=[f"why: {error}"], why=why), 422
-    serving_state().use_rules(version.version, parse_rule_document(version.document))
     flash(f"Rule set version {version.version} is active: {version.reason}", "success")
     return redirect(url_for("console.rules_page"), 303)
 
@@ -172,12 +162,6 @@ def _preview_options() -> dict[str, Any]:
     return values
 
 
-def _changes_from_active(text: str) -> RuleChanges:
-    with engine().connect() as connection:
-        _, active = active_rules(connection)
-    return rule_changes(active, text)[1]
-
-
 def _page(
     text: str,
     problems: list[str] | None = None,
@@ -189,13 +173,9 @@ def _page(
     warn: bool = False,
 ) -> str:
     """The rules page around the editor's ``text`` and the outcome of the last action."""
-    with engine().connect() as connection:
-        stored = active_rule_set(connection)
-        history = rule_history(connection)
-    active = defaults_json() if stored is None else stored.to_json()
+    active = active_rule_set_json(engine())
     processes = serving_processes(lambda process: process["rule_version"] == active["version"])
-    versions = [{**version.to_json(), "changes": changes} for version, changes in history]
-    versions.append({**defaults_json(), "status": "retired" if history else "active", "changes": []})
+    versions = rule_versions_json(engine())
     if form is None:  # keep what the operator set in the preview options across the other actions
         form = {"offline": True}
         if request.method == "POST":
