@@ -36,7 +36,7 @@ class Upserted:
 
 
 def upsert_record(engine: Engine, kind: str, frame: pd.DataFrame, changed_at: datetime) -> Upserted:
-    """Store the one validated record in ``frame`` (``kind``: ``INVESTOR`` or ``PACKAGE``) and its journal row."""
+    """Store the one validated record in ``frame`` (an ``INVESTOR`` or a ``PACKAGE``) with its journal row."""
     table, key, read = _KINDS[kind]
     entity_id = str(frame[key].iloc[0])
     with engine.begin() as connection:

@@ -10,8 +10,6 @@ unless ``explain=false``; what the rules removed is shown to operators who ask
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 
 from flask import Blueprint, Response, current_app
 
@@ -22,13 +20,13 @@ from data.market_journal import INVESTOR as INVESTOR_KIND
 from data.market_journal import PACKAGE as PACKAGE_KIND
 from data.served_lists import BUYERS, RECOMMENDATIONS, SIMILAR, ServedList
 from matching.errors import UnknownInvestorError, UnknownPackageError
-from matching.matcher import Matcher
 from matching.ranked import RankedList
 from webapi.http.api.auth import EVERY_ROLE, READERS, require, require_own_investor, require_role_for
 from webapi.http.api.params import bool_param, int_param
 from webapi.http.api.records import utc_text
 from webapi.http.context import served_lists, serving_state
 from webapi.services import metrics
+from webapi.services.ranked_lists import Rank, rank_fresh
 
 bp = Blueprint("lists", __name__)
 
@@ -76,25 +74,15 @@ def similar(package_id: str) -> Response:
     return _serve(SIMILAR, "package_id", package_id, k, lambda matcher, _now: matcher.similar(package_id, k))
 
 
-def _serve(
-    kind: str, subject_key: str, subject_id: str, k: int, rank: Callable[[Matcher, datetime], RankedList]
-) -> Response:
+def _serve(kind: str, subject_key: str, subject_id: str, k: int, rank: Rank) -> Response:
     explain = bool_param("explain", True)
     include_removed = bool_param("include_removed", False)
     if include_removed:
         require_role_for("include_removed", OPERATOR)
     state = serving_state()
     now = state.clock()
-    try:
-        with state.serving() as snapshot:
-            ranked = rank(snapshot.matcher, now)
-    except (UnknownInvestorError, UnknownPackageError):
-        # Perhaps created through another process since this one last polled: read-your-writes
-        # across workers means looking in the store before answering 404.
-        if not state.catch_up(INVESTOR_KIND if subject_key == "investor_id" else PACKAGE_KIND, subject_id):
-            raise
-        with state.serving() as snapshot:
-            ranked = rank(snapshot.matcher, now)
+    subject_kind = INVESTOR_KIND if subject_key == "investor_id" else PACKAGE_KIND
+    ranked, snapshot = rank_fresh(state, subject_kind, subject_id, rank, now)  # 404 if still unknown
     request_id = fresh_id(lambda: uuid.uuid4().hex)
     model_version = snapshot.model_version.version
     warnings = _emptied_by_cross_border(ranked) if kind == RECOMMENDATIONS else []
