@@ -18,7 +18,7 @@ from data.package_summaries import PackageSummary, live_packages
 from data.schema import packages_table
 from tests.webapi.conftest import AS_OF, INVESTOR_ID, OTHER_INVESTOR_ID, Keys, ServedMarket, recommended_ids
 from tests.webapi.console_support import page_text, signed_in_client
-from webapi.http.console.exposure_report import Exposures, exposure_report, push_exposures
+from webapi.services.exposure_report import Exposures, exposure_report, push_exposures
 
 PERSONAL_ID = "PKG9000001"
 TITLE = "Loans of debtor 110101199003070027"

@@ -1,7 +1,7 @@
 """The exposure page: each live listing's reach against the floor, worst first, and who got it.
 
 What counts as reaching an investor, and the two sources (served lists, the batch push), are
-defined in ``webapi.http.console.exposure_report``; the floor is the active rule set's. The page
+defined in ``webapi.services.exposure_report``; the floor is the active rule set's. The page
 shows a chart of reach over all live listings, then the listings a page of ``PAGE_SIZE`` at a
 time; each listing below the floor on the page says why (``matching.floor_shortfall``: the
 market's or the rule set's eligibility, else the push's own reason or the served window).
@@ -20,7 +20,8 @@ from matching.floor_shortfall import eligibility_shortfall
 from matching.rule_versions import active_rules
 from webapi.http.console.blueprint import bp
 from webapi.http.console.exposure_chart import reach_chart
-from webapi.http.console.exposure_report import (
+from webapi.http.context import engine, serving_state
+from webapi.services.exposure_report import (
     PUSH,
     PUSH_FILE,
     SERVED,
@@ -31,7 +32,6 @@ from webapi.http.console.exposure_report import (
     push_exposures,
     served_exposures,
 )
-from webapi.http.context import engine, serving_state
 from webapi.services.model_store import NoActiveModelError
 from webapi.services.serving import ModelUnavailableError
 
