@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from webapi.http.console.chart import nice_ceiling
+from webapi.http.console.chart import Tick, nice_ceiling
 
 WIDTH, HEIGHT = 720, 200
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 40
@@ -31,12 +31,6 @@ class Bar:
     colour: str
     below: bool  # the bucket is below the floor
     title: str  # what hovering the bar says
-
-
-@dataclass(frozen=True)
-class Tick:
-    position: float
-    label: str
 
 
 @dataclass(frozen=True)
