@@ -57,14 +57,20 @@ class Tick:
 
 
 @dataclass(frozen=True)
-class PairedChart:
-    title: str
+class PlotArea:
+    """An SVG chart's size and the edges of its plotting area (every console chart has one)."""
+
     width: int
     height: int
     left: float
     right: float
     top: float
     bottom: float
+
+
+@dataclass(frozen=True)
+class PairedChart(PlotArea):
+    title: str
     marks: list[Mark]
     y_ticks: list[Tick]
     x_ticks: list[Tick]
@@ -130,7 +136,10 @@ def paired_chart(title: str, pairs: Sequence[Pair]) -> PairedChart:
     ]
     y_ticks = [Tick(round(bottom - (bottom - TOP) * i / 4, 1), f"{top_value * i / 4:g}") for i in range(5)]
     x_ticks = [Tick(x_of(i), pairs[i].label) for i in shown]
-    return PairedChart(title, WIDTH, HEIGHT, left, right, TOP, bottom, marks, y_ticks, x_ticks)
+    return PairedChart(
+        width=WIDTH, height=HEIGHT, left=left, right=right, top=TOP, bottom=bottom,
+        title=title, marks=marks, y_ticks=y_ticks, x_ticks=x_ticks,
+    )
 
 
 def _labelled(count: int) -> list[int]:

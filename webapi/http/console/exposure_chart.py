@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from webapi.http.console.chart import Tick, nice_ceiling
+from webapi.http.console.chart import PlotArea, Tick, nice_ceiling
 
 WIDTH, HEIGHT = 720, 200
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 40
@@ -34,13 +34,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class BarChart:
-    width: int
-    height: int
-    left: float
-    right: float
-    top: float
-    bottom: float
+class BarChart(PlotArea):
     bars: list[Bar]
     y_ticks: list[Tick]
 
@@ -101,4 +95,7 @@ def reach_chart(in_top: Sequence[int], floor: int, floor_top_k: int) -> BarChart
         Tick(round(plot_bottom - i / 4 * (plot_bottom - plot_top), 1), f"{top_value * i / 4:g}")
         for i in range(5)
     ]
-    return BarChart(WIDTH, HEIGHT, plot_left, plot_right, plot_top, plot_bottom, bars, ticks)
+    return BarChart(
+        width=WIDTH, height=HEIGHT, left=plot_left, right=plot_right, top=plot_top, bottom=plot_bottom,
+        bars=bars, y_ticks=ticks,
+    )
