@@ -672,8 +672,8 @@ def breakdown(instance: Instance, investors: list[str], count: int) -> list[str]
     """
     os.environ["OMP_NUM_THREADS"] = "1"  # as webapi/gunicorn_conf.py sets it for the workers
     os.environ.update({k: v for k, v in instance.env().items() if k.startswith("ASSETMATCH_")})
-    from webapi.api.context import SERVING_EXTENSION
-    from webapi.app import create_app
+    from webapi.http.app import create_app
+    from webapi.http.context import SERVING_EXTENSION
 
     app = create_app()
     state = app.extensions[SERVING_EXTENSION]

@@ -8,7 +8,7 @@ size), each step runs in its own process, so each peak RSS is that step's alone:
    matrices, LightFM, ALS, vectors, live index), timing every stage; the target is this step
    at full size in under 10 minutes on the 2-core reference machine;
 3. import the files into an SQLite store (not timed here; see the import benchmark);
-4. **the whole ``train`` run** (``webapi.training.run_training``): read the store, the
+4. **the whole ``train`` run** (``webapi.services.training.run_training``): read the store, the
    time-ordered holdout, the candidate's holdout fit, the active version's measurement, the
    final fit, the gate and the artifact — twice: against an active version of the same
    configuration that saw the same events (measured once, the steady state), and against one on
@@ -195,7 +195,7 @@ def train_run(folder: Path, scenario: str) -> dict:
     from data.schema import events_table, model_versions_table
     from data.store import create_store_engine
     from recommender.hybrid import HybridConfig
-    from webapi.training import TrainingOptions, run_training
+    from webapi.services.training import TrainingOptions, run_training
 
     config = HybridConfig()
     if scenario == "upgrade":

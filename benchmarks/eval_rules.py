@@ -20,7 +20,7 @@ from data.csv_reader import read_market
 from data.generator import generate_market, write_market
 from matching.replay import METRICS, compare
 from matching.rule_set import DEFAULT_RULES, Blend, Boost, Diversity, RuleSet, TicketFit
-from webapi.rule_replay import prepare_replay
+from webapi.services.rule_replay import prepare_replay
 
 
 def candidate_rule_sets() -> list[tuple[str, RuleSet]]:

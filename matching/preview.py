@@ -190,7 +190,7 @@ def preview_rules(
 
     ``matcher`` reuses a serving matcher (its state is shared, not changed); otherwise one is
     built from ``market`` and ``model`` at ``now`` (indexing the listings live then).
-    ``replay`` is the prepared split (``webapi.rule_replay`` refits the model's configuration
+    ``replay`` is the prepared split (``webapi.services.rule_replay`` refits the model's configuration
     at the split's cutoff: the serving model has seen the window, so it cannot be judged on
     it); without one, or with ``offline=False``, the replay is skipped (the quick view).
     """

@@ -1,7 +1,7 @@
 """Offline replay of a rule set on the last evaluation split: what the rules do to quality.
 
 The split is the evaluation's (``recommender.evaluation.split``): a model fitted on what was
-known at a cutoff (``webapi.rule_replay.prepare_replay`` fits it; this module never trains) is
+known at a cutoff (``webapi.services.rule_replay.prepare_replay`` fits it; this module never trains) is
 judged on the listings of the window after it, all cold. Every test
 listing is taken as it stood on its first hour live (status live; "closes in", "listed ago"
 measured from then), and one push is replayed over all of them at once: every present

@@ -16,14 +16,14 @@ DATA_FILES = (
     "data/sample/truth/meta.json",
     "data/migrations/script.py.mako",
     "data/migrations/versions/0001_market_store.py",
-    "webapi/console/static/console.css",
-    "webapi/console/templates/console/rules.html",
+    "webapi/http/console/static/console.css",
+    "webapi/http/console/templates/console/rules.html",
 )
 
 
 def test_a_build_ships_the_data_files_without_packaging_warnings(tmp_path: Path) -> None:
     """setuptools printed five "Package 'data.sample' is absent from the `packages` configuration"
-    walls (and webapi.console.static, the templates) on every install."""
+    walls (and webapi.http.console.static, the templates) on every install."""
     source = tmp_path / "source"
     source.mkdir()
     for name in ("setup.cfg", "pyproject.toml", "README.md"):

@@ -66,7 +66,7 @@ def reap_inherited_children() -> list[int]:
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     """Load the model before the worker's first request (a worker with no model still starts)."""
-    from webapi.api.context import SERVING_EXTENSION
+    from webapi.http.context import SERVING_EXTENSION
 
     state = worker.wsgi.extensions[SERVING_EXTENSION]
     try:
@@ -77,8 +77,8 @@ def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
 
 def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
     """Write the worker's buffered served lists before it goes, and remove its serving-process row."""
-    from webapi.api.context import SERVED_LISTS_EXTENSION
-    from webapi.process_heartbeat import HEARTBEAT_EXTENSION
+    from webapi.http.context import SERVED_LISTS_EXTENSION
+    from webapi.http.process_heartbeat import HEARTBEAT_EXTENSION
 
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):

@@ -6,8 +6,8 @@ Configuration comes from ``ASSETMATCH_*`` environment variables (``ASSETMATCH_DA
 
 from __future__ import annotations
 
-from webapi.app import create_app
-from webapi.process_heartbeat import start_heartbeat
+from webapi.http.app import create_app
+from webapi.http.process_heartbeat import start_heartbeat
 
 app = create_app()
 start_heartbeat(app)  # report what this process serves (the console lists every process)

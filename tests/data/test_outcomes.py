@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.generator import GeneratedMarket, MarketOracle, expected_outcome, full_exposure_labels, generate_market
+from data.generator import (
+    GeneratedMarket,
+    MarketOracle,
+    expected_outcome,
+    full_exposure_labels,
+    generate_market,
+)
 from data.generator.outcomes import visit_probability
 from recommender.evaluation.metrics import ranking_metrics, recall_at
 

@@ -15,7 +15,7 @@ from recommender.hybrid import HybridRecommender
 from recommender.pipeline import train_recommender
 from tests.conftest import SAMPLE_MARKET
 from tests.matching.market import tiny_matcher
-from webapi.rule_replay import prepare_replay
+from webapi.services.rule_replay import prepare_replay
 
 SAMPLE_NOW = pd.Timestamp("2026-06-20").to_pydatetime()
 

@@ -30,7 +30,7 @@ from data.store import create_store_engine, upgrade_schema
 from recommender.hybrid import ALSParams, HybridConfig, LightFMParams
 from recommender.pipeline import train_recommender
 from tests.conftest import SAMPLE_MARKET, fresh_postgres_schema
-from webapi.app import create_app
+from webapi.http.app import create_app
 
 AS_OF = datetime(2026, 6, 20)
 TINY = HybridConfig(lightfm=LightFMParams(components=8, epochs=3), als=ALSParams(factors=8, iterations=3))

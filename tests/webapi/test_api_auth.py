@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapi.conftest import INVESTOR_ID, OTHER_INVESTOR_ID, Keys, assert_problem, call, recommended_ids
-from webapi.api.openapi import documented_rules
+from webapi.http.api.openapi import documented_rules
 
 PACKAGE = "{package}"
 # (method, path template, concrete path, body, roles allowed); bodies are refused by validation

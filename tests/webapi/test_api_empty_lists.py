@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 
 from matching.rule_set import DEFAULT_RULES, Eligibility
 from tests.matching.market import tiny_matcher
-from webapi.api.lists import _emptied_by_cross_border
+from webapi.http.api.lists import _emptied_by_cross_border
 
 
 def _counted() -> float:

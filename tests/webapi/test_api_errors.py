@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
 from tests.webapi.conftest import INVESTOR_ID, Keys, ServedMarket, app_config, assert_problem, call
-from webapi.app import create_app
+from webapi.http.app import create_app
 
 RECOMMENDATIONS = f"/v1/investors/{INVESTOR_ID}/recommendations"
 

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 
 from data.identifiers import PERSONAL_DATA_ID_MESSAGE
 from tests.webapi.conftest import INVESTOR_ID, Keys, assert_problem, call, recommended_ids
-from webapi.api.json_masking import masked
+from webapi.http.api.json_masking import masked
 
 INVESTOR = {
     "name": "Pearl River Capital",

@@ -21,7 +21,7 @@ from tests.webapi.conftest import (
     assert_problem,
     call,
 )
-from webapi.app import create_app
+from webapi.http.app import create_app
 
 RECOMMENDATIONS = f"/v1/investors/{INVESTOR_ID}/recommendations?k=5"
 

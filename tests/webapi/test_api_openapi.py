@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from tests.webapi.conftest import Keys, bearer
-from webapi.api.openapi import OPERATIONS, documented_rules
+from webapi.http.api.openapi import OPERATIONS, documented_rules
 
 FUZZ_EXAMPLES = 20
 SLOW_OPERATIONS = {("POST", "/v1/rules/preview"): 2, ("POST", "/v1/models/{version}/activate"): 4}

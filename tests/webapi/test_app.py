@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from webapi.app import create_app
+from webapi.http.app import create_app
 
 
 def test_config_comes_from_defaults_then_environment_then_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

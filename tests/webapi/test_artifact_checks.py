@@ -32,8 +32,8 @@ from data.schema import model_versions_table
 from recommender.artifact import read_arrays, write_arrays
 from tests.webapi.conftest import AS_OF, TINY, Keys, ServedMarket, app_config, assert_problem, call
 from tests.webapi.test_api_models import RECOMMENDATIONS, active, serving_version
-from webapi.app import create_app
 from webapi.cli import main
+from webapi.http.app import create_app
 
 TRUNCATED = ("package_ids", "package_vectors", "investor_vectors", "investor_ids")
 

@@ -18,7 +18,7 @@ from tests.bad_rows import insert_bad_rows
 from tests.webapi.conftest import INVESTOR_ID, ServedMarket, call, recommended_ids
 from tests.webapi.training_store import TINY
 from webapi.cli import main
-from webapi.training import TrainingOptions
+from webapi.services.training import TrainingOptions
 
 SKIPPED = {"investors": 1, "packages": 1, "events": 7}
 
@@ -56,7 +56,7 @@ def test_training_ranking_and_the_cli_preview_leave_the_rows_out_and_say_so(
     monkeypatch.setenv("ASSETMATCH_DATABASE_URL", poisoned.url)
     monkeypatch.setenv("ASSETMATCH_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setattr(
-        "webapi.cli_models.TrainingOptions", lambda **options: TrainingOptions(config=TINY, **options)
+        "webapi.cli.models.TrainingOptions", lambda **options: TrainingOptions(config=TINY, **options)
     )
     runner = CliRunner()
 

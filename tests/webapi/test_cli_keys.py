@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 from data.schema import api_keys_table
 from tests.market_files import write_market
 from tests.webapi.conftest import app_config
-from webapi.app import create_app
 from webapi.cli import main
+from webapi.http.app import create_app
 
 
 @pytest.fixture

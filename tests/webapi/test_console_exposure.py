@@ -18,7 +18,7 @@ from data.package_summaries import PackageSummary, live_packages
 from data.schema import packages_table
 from tests.webapi.conftest import AS_OF, INVESTOR_ID, OTHER_INVESTOR_ID, Keys, ServedMarket, recommended_ids
 from tests.webapi.console_support import page_text, signed_in_client
-from webapi.console.exposure_report import Exposures, exposure_report, push_exposures
+from webapi.services.exposure_report import Exposures, exposure_report, push_exposures
 
 PERSONAL_ID = "PKG9000001"
 TITLE = "Loans of debtor 110101199003070027"
@@ -232,7 +232,7 @@ def test_a_chart_of_reach_counts_every_live_package_once(operator: FlaskClient) 
 def test_the_table_is_paged_and_keeps_the_filters(
     operator: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import webapi.console.exposure as exposure_page
+    import webapi.http.console.exposure as exposure_page
 
     everything = [package for package, *_ in _all_rows(operator, "/console/exposure")]
     monkeypatch.setattr(exposure_page, "PAGE_SIZE", 7)

@@ -16,12 +16,11 @@ from data.model_registry import CANDIDATE, ModelVersion, active_version, registe
 from data.serving_processes import ServingProcess, forget_process, report_process
 from tests.webapi.conftest import AS_OF, TINY, Keys, ServedMarket, bearer
 from tests.webapi.console_support import page_text, post_form, signed_in_client
-from webapi.console.chart import CHAR_PIXELS, Pair, nice_ceiling, paired_chart
-from webapi.console.models import short_label
-from webapi.console.processes import serving_summary
-from webapi.model_store import utc_now
-from webapi.process_heartbeat import heartbeat_of
-
+from webapi.http.console.chart import CHAR_PIXELS, Pair, nice_ceiling, paired_chart
+from webapi.http.console.models import short_label
+from webapi.http.console.processes import serving_summary
+from webapi.http.process_heartbeat import heartbeat_of
+from webapi.services.model_store import utc_now
 
 #: Training-shaped metrics, as in the report: E measured 0.196 on its own holdout, the same as A on
 #: that holdout (the gate said +0.0%), while F had 0.208 on an earlier, easier holdout.

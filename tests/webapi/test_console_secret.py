@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from webapi.app import create_app
-from webapi.console.secret import SECRET_FILE, SecretKeyFileError, instance_secret_key
+from webapi.http.app import create_app
+from webapi.http.console.secret import SECRET_FILE, SecretKeyFileError, instance_secret_key
 
 
 def test_the_key_is_made_once_readable_by_its_owner_only(tmp_path: Path) -> None:

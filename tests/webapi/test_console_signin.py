@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-
 from sqlalchemy import func, select
 
 from data.api_keys import create_key, revoke_key

@@ -23,8 +23,8 @@ from recommender.hybrid import ALSParams, HybridConfig, LightFMParams
 from tests.conftest import SAMPLE_MARKET
 from tests.webapi.conftest import AS_OF, app_config, call
 from tests.webapi.training_store import active_name, shuffled_packages, store_with_sample_market
-from webapi.app import create_app
-from webapi.training import PROMOTED, TrainingOptions, run_training
+from webapi.http.app import create_app
+from webapi.services.training import PROMOTED, TrainingOptions, run_training
 
 NEW_TASTE = "industrial_property"
 GROUP_SIZE = 20

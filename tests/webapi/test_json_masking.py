@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from webapi.api.json_masking import MaskingJSONProvider
-from webapi.app import create_app
+from webapi.http.api.json_masking import MaskingJSONProvider
+from webapi.http.app import create_app
 
 
 def test_every_string_is_masked_and_numbers_are_left_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tests.webapi.training_store import TINY, active_name, event_count, store_with_sample_market, versions
-from webapi.model_store import load_active_model
-from webapi.training import TrainingOptions, run_training
+from webapi.services.model_store import load_active_model
+from webapi.services.training import TrainingOptions, run_training
 
 
 def test_a_killed_run_leaves_the_active_model_and_the_store_unchanged(

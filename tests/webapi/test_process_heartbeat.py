@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from data.serving_processes import FORGET_AFTER, ServingProcess, list_processes, report_process
-from webapi.process_heartbeat import ProcessHeartbeat, silent
+from webapi.http.process_heartbeat import ProcessHeartbeat, silent
 
 
 @dataclass

@@ -14,13 +14,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import webapi.api.auth as auth
+import webapi.http.api.auth as auth
 from data.api_keys import create_key
 from tests.webapi.conftest import AS_OF, Keys, ServedMarket, assert_problem, call
 from tests.webapi.console_support import page_text, post_form, signed_in_client
-from webapi.api.auth import KeyCache
-from webapi.api.heavy_calls import LOCK_FILE, HeavyCallGate
-from webapi.api.problems import ProblemError
+from webapi.http.api.auth import KeyCache
+from webapi.http.api.heavy_calls import LOCK_FILE, HeavyCallGate
+from webapi.http.api.problems import ProblemError
 
 MODELS = "/v1/models"
 UNKNOWN_KEY = "am_0123456789ab_not-a-secret"

@@ -16,8 +16,8 @@ from data.store import create_store_engine, upgrade_schema
 from recommender.hybrid import HybridRecommender
 from tests.webapi.training_store import TINY, store_with_sample_market
 from webapi.cli import main
-from webapi.replay import UnknownReplayVersionError, replay_versions
-from webapi.training import TrainingOptions, run_training
+from webapi.services.replay import UnknownReplayVersionError, replay_versions
+from webapi.services.training import TrainingOptions, run_training
 
 SERVED_AT = datetime(2026, 6, 28, 9)
 

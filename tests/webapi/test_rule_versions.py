@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from data.rule_store import RuleSetAuditError, UnknownRuleSetVersionError, rule_set_history
 from matching.rule_document import RuleDocumentError, parse_rule_document, rule_set_to_document
 from matching.rule_set import DEFAULT_RULES
-from webapi.rule_versions import DEFAULTS_VERSION, active_rules, apply_rules, rule_history, rules_of
+from webapi.services.rule_versions import DEFAULTS_VERSION, active_rules, apply_rules, rule_history, rules_of
 
 T0 = datetime(2025, 3, 1, 9, 30)
 PUSH = "boosts: {closing_soon: {enabled: true, weight: 0.2}}\nmarket: {licence_min_loans: 5}"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from webapi.schedule import InvalidIntervalError, parse_interval, run_every
+from webapi.services.schedule import InvalidIntervalError, parse_interval, run_every
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from recommender.progress import PrefixedProgress
-from webapi.training_progress import StageLines
+from webapi.services.training_progress import StageLines
 
 
 def _fit(progress: PrefixedProgress, turns: list[threading.Event], mine: int) -> None:

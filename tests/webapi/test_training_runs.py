@@ -24,9 +24,9 @@ from tests.webapi.training_store import (
     store_with_sample_market,
     versions,
 )
-from webapi.activation import ActivationRefusedError, activate_model_version
 from webapi.cli import main
-from webapi.training import PROMOTED, SKIPPED, TrainingOptions, TrainingOutcome, run_training
+from webapi.services.activation import ActivationRefusedError, activate_model_version
+from webapi.services.training import PROMOTED, SKIPPED, TrainingOptions, TrainingOutcome, run_training
 
 
 def test_a_run_promotes_skips_is_forced_rejects_and_rolls_back(engine: Engine, tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_the_cli_trains_rejects_with_status_3_forces_lists_and_rolls_back(
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     monkeypatch.setenv("ASSETMATCH_DATABASE_URL", url)
     monkeypatch.setenv("ASSETMATCH_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setattr("webapi.cli_models.TrainingOptions", _tiny_options)
+    monkeypatch.setattr("webapi.cli.models.TrainingOptions", _tiny_options)
     runner = CliRunner()
 
     def run(*args: str):  # type: ignore[no-untyped-def]
@@ -138,7 +138,7 @@ def test_the_cli_trains_rejects_with_status_3_forces_lists_and_rolls_back(
     engine = create_store_engine(url)
     add_event(engine, "new-feedback")
     engine.dispose()
-    monkeypatch.setattr("webapi.cli_models.TrainingOptions", _broken_options)
+    monkeypatch.setattr("webapi.cli.models.TrainingOptions", _broken_options)
     rejected = run("train")
     assert rejected.exit_code == 3, rejected.output
     assert "rejected: ndcg@10" in rejected.output
