@@ -22,7 +22,7 @@ _assetmatch_install() {
 }
 
 if [ ! -x "$VENV/bin/python" ] \
-   || ! "$VENV/bin/python" -c "import data.contract, lightfm, implicit, faiss, pytest" 2>/dev/null \
+   || ! "$VENV/bin/python" -c "import data.contract, lightfm, lightgbm, implicit, faiss, pytest" 2>/dev/null \
    || [ setup.cfg -nt "$VENV/.installed" ]; then
   _assetmatch_install || exit 1
 fi
