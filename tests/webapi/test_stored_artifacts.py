@@ -1,4 +1,7 @@
-"""A host that cannot see the trainer's disk loads the model from the bytes kept in the store (both backends)."""
+"""A host that cannot see the trainer's disk loads the model from the bytes kept in the store.
+
+Both backends: bytea on PostgreSQL, BLOB on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,9 @@ def _trained_elsewhere(engine: Engine, tmp_path: Path) -> str:
     return outcome.version.version
 
 
-def test_training_keeps_the_artifact_bytes_in_the_store_with_their_checksum(engine: Engine, tmp_path: Path) -> None:
+def test_training_keeps_the_artifact_bytes_in_the_store_with_their_checksum(
+    engine: Engine, tmp_path: Path
+) -> None:
     store_with_sample_market(engine)
     outcome = run_training(engine, tmp_path / "models", TrainingOptions(config=TINY))
     assert outcome.version is not None
@@ -60,12 +65,13 @@ def test_a_host_without_the_trainers_disk_serves_from_the_store_through_a_verifi
     assert activate_model_version(engine, name, cache_dir=cache).version.version == name
 
 
-def test_stored_bytes_that_do_not_match_the_recorded_checksum_are_refused(engine: Engine, tmp_path: Path) -> None:
+def test_stored_bytes_that_do_not_match_the_recorded_checksum_are_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
     name = _trained_elsewhere(engine, tmp_path)
     with engine.begin() as connection:
-        connection.execute(
-            update(model_artifacts_table).where(model_artifacts_table.c.version == name).values(content=b"tampered")
-        )
+        table = model_artifacts_table
+        connection.execute(update(table).where(table.c.version == name).values(content=b"tampered"))
         version = get_version(connection, name)
     assert version is not None
     cache = tmp_path / "api-host"
