@@ -31,8 +31,10 @@ from webapi.services.activation import activate_model_version
 from webapi.services.training import PROMOTED, TrainingOptions, run_training
 
 POLL_SECONDS = 0.3
-#: A poll is due after POLL_SECONDS; a model swap also loads the artifact and rebuilds the matcher.
-FOLLOW_WITHIN = 30.0
+#: A poll is due POLL_SECONDS after the last; the slack is for a loaded CI machine.
+FOLLOW_WITHIN = 10.0
+#: A model swap also fetches and loads the artifact and rebuilds the matcher, in the background.
+SWAP_WITHIN = 30.0
 
 
 @dataclass(frozen=True)
@@ -104,17 +106,19 @@ def deployment(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         next(schema_urls, None)
 
 
-def follows(check: Callable[[str], bool], hosts: tuple[str, ...]) -> dict[str, float]:
+def follows(
+    check: Callable[[str], bool], hosts: tuple[str, ...], within: float = FOLLOW_WITHIN
+) -> dict[str, float]:
     """Seconds until ``check`` holds on each host; fails if one does not follow in time."""
     start = time.monotonic()
     waiting, took = set(hosts), {}
-    while waiting and time.monotonic() - start < FOLLOW_WITHIN:
+    while waiting and time.monotonic() - start < within:
         for base in sorted(waiting):
             if check(base):
                 took[base] = time.monotonic() - start
                 waiting.discard(base)
         time.sleep(0.05)
-    assert not waiting, f"{sorted(waiting)} did not follow within {FOLLOW_WITHIN} s"
+    assert not waiting, f"{sorted(waiting)} did not follow within {within} s"
     return took
 
 
@@ -131,7 +135,8 @@ def test_both_hosts_serve_a_model_trained_on_a_disk_they_cannot_see(deployment: 
         assert ready["model"] == "loaded" and ready["model_version"] == ready["active_model_version"]
     add_event(deployment.engine, "multi-host-train-2")
     newer = _train(deployment.engine, deployment.trainer)
-    follows(lambda base: request(base, "get", "/readyz")[2]["model_version"] == newer, deployment.hosts)
+    serves_newer = lambda base: request(base, "get", "/readyz")[2]["model_version"] == newer  # noqa: E731
+    follows(serves_newer, deployment.hosts, SWAP_WITHIN)
     for base in deployment.hosts:
         path = f"/v1/investors/{INVESTOR_ID}/recommendations?k=5"
         status, _, body = request(base, "get", path, deployment.platform)
