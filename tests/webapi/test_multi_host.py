@@ -135,7 +135,10 @@ def test_both_hosts_serve_a_model_trained_on_a_disk_they_cannot_see(deployment: 
         assert ready["model"] == "loaded" and ready["model_version"] == ready["active_model_version"]
     add_event(deployment.engine, "multi-host-train-2")
     newer = _train(deployment.engine, deployment.trainer)
-    serves_newer = lambda base: request(base, "get", "/readyz")[2]["model_version"] == newer  # noqa: E731
+
+    def serves_newer(base: str) -> bool:
+        return request(base, "get", "/readyz")[2]["model_version"] == newer
+
     follows(serves_newer, deployment.hosts, SWAP_WITHIN)
     for base in deployment.hosts:
         path = f"/v1/investors/{INVESTOR_ID}/recommendations?k=5"
