@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, update
 
-from data.model_registry import get_version, stored_artifact
+from data.model_registry import CANDIDATE, get_version, register_version, stored_artifact
 from data.schema import model_artifacts_table
 from recommender.errors import ArtifactError
 from tests.webapi.training_store import TINY, store_with_sample_market
 from webapi.services.activation import ActivationRefusedError, activate_model_version
-from webapi.services.model_store import load_active_model, load_verified
+from webapi.services.model_store import CACHED_VERSIONS, load_active_model, load_verified
 from webapi.services.training import PROMOTED, TrainingOptions, run_training
 
 
@@ -81,3 +83,21 @@ def test_stored_bytes_that_do_not_match_the_recorded_checksum_are_refused(
     with pytest.raises(ActivationRefusedError) as refused:
         activate_model_version(engine, name, cache_dir=cache)
     assert refused.value.status == 422
+
+
+def test_a_hosts_cache_keeps_only_the_newest_fetched_versions(engine: Engine, tmp_path: Path) -> None:
+    name = _trained_elsewhere(engine, tmp_path)
+    with engine.begin() as connection:
+        trained = get_version(connection, name)
+        stored = stored_artifact(connection, name)
+        assert trained is not None and stored is not None
+        copies = [replace(trained, version=f"copy-{n}", status=CANDIDATE) for n in range(CACHED_VERSIONS + 1)]
+        for copy in copies:
+            register_version(connection, copy, stored[1])
+    cache = tmp_path / "api-host"
+    for copy in copies:
+        load_verified(copy, engine, cache)
+        time.sleep(0.01)  # distinct modification times
+    kept = sorted(path.name for path in cache.glob("*.npz"))
+    assert kept == sorted(f"{copy.version}.npz" for copy in copies[-CACHED_VERSIONS:])
+    assert load_verified(copies[0], engine, cache) is not None  # a pruned version is fetched again

@@ -10,8 +10,10 @@ artifact that cannot serve is refused with what is wrong, never served or half-l
 Which file: the one training wrote (``artifact_path``) when this host can see it; otherwise,
 given the store, a cache file per instance folder (``<instance>/models/cache/<version>.npz``)
 written from the bytes training kept in the store (``model_artifacts``). The cache is trusted
-only while it matches the recorded checksum; a changed or partial one is fetched again. That
-is how an API host behind a load balancer serves without sharing the trainer's disk.
+only while it matches the recorded checksum; a changed or partial one is fetched again. It
+keeps the ``CACHED_VERSIONS`` most recently fetched versions (the one serving, and the ones a
+rollback or a fallback would want); older ones are fetched again if ever needed. That is how an
+API host behind a load balancer serves without sharing the trainer's disk.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from recommender.errors import ArtifactError
 from recommender.hybrid import HybridRecommender
 
 logger = logging.getLogger(__name__)
+
+#: How many fetched artifacts an instance folder's cache keeps (each is the artifact's size).
+CACHED_VERSIONS = 3
 
 
 class NoActiveModelError(LookupError):
@@ -120,7 +125,22 @@ def _fetch(version: ModelVersion, engine: Engine, target: Path, trained_path: Pa
     finally:
         partial.unlink(missing_ok=True)
     logger.info("model %s fetched from the store into %s", version.version, target)
+    _prune(target.parent, keep=target)
     return target
+
+
+def _prune(cache: Path, keep: Path) -> None:
+    """Drop all but the ``CACHED_VERSIONS`` newest cache files (never ``keep``, just written)."""
+    files = sorted(cache.glob("*.npz"), key=_mtime, reverse=True)
+    for old in [path for path in files if path != keep][CACHED_VERSIONS - 1 :]:
+        old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _sha256_or_none(path: Path) -> str | None:
