@@ -1,8 +1,10 @@
 """Model versions in the store: register a trained artifact, activate one, list them.
 
-The artifact files live on disk (``instance/models/`` by default); the table records where, on
-what data (cutoff and event high-water mark) and with which parameters and metrics each was
-trained, the SHA-256 of the file training wrote (so a file changed since is refused), and which
+Training writes the artifact file on its own disk (``instance/models/``) and keeps its bytes in
+the store too (``model_artifacts``, in the transaction that registers the version), so an API
+host that cannot see the trainer's disk can still load it. The table records where, on what data
+(cutoff and event high-water mark) and with which parameters and metrics each was trained, the
+SHA-256 of the file training wrote (so a file or bytes changed since are refused), and which
 single version is active.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from data.schema import model_versions_table
+from data.schema import model_artifacts_table, model_versions_table
 
 ACTIVE = "active"
 RETIRED = "retired"
@@ -63,8 +65,14 @@ class ModelVersion:
         }
 
 
-def register_version(connection: Connection, version: ModelVersion) -> None:
-    """Record a new version (its status as given; activate separately)."""
+def register_version(connection: Connection, version: ModelVersion, artifact: bytes | None = None) -> None:
+    """Record a new version (its status as given; activate separately), with its artifact's bytes if given.
+
+    The bytes are stored under ``version.artifact_sha256`` (required with them), in the same
+    transaction as the version row, so no host sees a version whose bytes are not there yet.
+    """
+    if artifact is not None and version.artifact_sha256 is None:
+        raise ValueError("an artifact's bytes are stored with the checksum training recorded")
     connection.execute(
         model_versions_table.insert().values(
             version=version.version,
@@ -79,6 +87,20 @@ def register_version(connection: Connection, version: ModelVersion) -> None:
             artifact_sha256=version.artifact_sha256,
         )
     )
+    if artifact is not None:
+        connection.execute(
+            model_artifacts_table.insert().values(
+                version=version.version, sha256=version.artifact_sha256, content=artifact
+            )
+        )
+
+
+def stored_artifact(connection: Connection, version: str) -> tuple[str, bytes] | None:
+    """The checksum and bytes kept in the store for ``version``, or None (registered without them)."""
+    table = model_artifacts_table
+    query = select(table.c.sha256, table.c.content).where(table.c.version == version)
+    row = connection.execute(query).first()
+    return None if row is None else (row.sha256, bytes(row.content))
 
 
 def activate_version(connection: Connection, version: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -143,6 +144,25 @@ class ModelVersionRow(Base):
 
 
 model_versions_table = ModelVersionRow.__table__
+
+
+class ModelArtifactRow(Base):
+    """The bytes of a model version's artifact, so a host that cannot see the trainer's disk can serve it.
+
+    Written in the transaction that registers the version; ``sha256`` is the checksum training
+    recorded, which a serving host checks the bytes (and its local cache file) against.
+    """
+
+    __tablename__ = "model_artifacts"
+
+    version: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("model_versions.version"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+model_artifacts_table = ModelArtifactRow.__table__
 
 
 class RuleSetRow(Base):

@@ -25,12 +25,12 @@ from matching.matcher import Matcher
 from recommender.errors import ArtifactError
 from recommender.evaluation.market_report import market_report
 from webapi.cli.keys import keys_group
-from webapi.cli.models import models_group, train_command
+from webapi.cli.models import models_dir, models_group, train_command
 from webapi.cli.rules import rules_group
 from webapi.cli.serve import serve_command
 from webapi.cli.support import command_engine, echo, migrated_engine
 from webapi.http.app import create_app
-from webapi.services.model_store import NoActiveModelError, load_active_model, utc_now
+from webapi.services.model_store import NoActiveModelError, cache_dir_of, load_active_model, utc_now
 from webapi.services.rule_versions import active_rules
 
 AS_OF_HELP = "The market clock (UTC) to train or rank at, e.g. to replay a past day. Default: now."
@@ -182,7 +182,7 @@ def rank_command(out_file: Path, k: int, buyers_k: int, as_of: datetime | None) 
     engine = migrated_engine()
     now = as_of or utc_now()
     try:
-        version, model = load_active_model(engine)
+        version, model = load_active_model(engine, cache_dir_of(models_dir()))
     except (NoActiveModelError, ArtifactError) as error:
         raise click.ClickException(str(error)) from error
     market = load_market(engine)

@@ -26,6 +26,7 @@ from recommender.evaluation.holdout import DEFAULT_HOLDOUT_DAYS
 from recommender.promotion import DEFAULT_TOLERANCE, GATED_METRICS
 from webapi.cli.support import echo, migrated_engine
 from webapi.services.activation import ActivationRefusedError, activate_model_version
+from webapi.services.model_store import cache_dir_of
 from webapi.services.replay import UnknownReplayVersionError, replay_versions
 from webapi.services.schedule import InvalidIntervalError, parse_interval, run_every
 from webapi.services.training import (
@@ -186,7 +187,7 @@ def models_activate(version: str) -> None:
     """
     engine = migrated_engine()
     try:
-        activation = activate_model_version(engine, version)
+        activation = activate_model_version(engine, version, cache_dir=cache_dir_of(models_dir()))
     except ActivationRefusedError as error:
         where = f" (artifact: {error.path})" if error.path is not None else ""
         raise click.ClickException(f"{error}{where}") from error

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
-from webapi.services.model_store import utc_now
+from webapi.services.model_store import cache_dir_of, utc_now
 from webapi.services.served_log import DEFAULT_FLUSH_SECONDS, ServedListWriter
 from webapi.services.serving import DEFAULT_POLL_SECONDS, Clock, ServingState
 
@@ -55,6 +56,7 @@ def install_serving(app: Flask) -> None:
         market_clock(config.get("NOW")),
         poll_seconds=float(config.get("POLL_SECONDS", DEFAULT_POLL_SECONDS)),
         background_swaps=_flag(config.get("BACKGROUND_SWAPS", True)),
+        artifact_cache=cache_dir_of(Path(app.instance_path) / "models"),
     )
     app.extensions[SERVED_LISTS_EXTENSION] = ServedListWriter(
         engine, float(config.get("SERVED_LISTS_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS))

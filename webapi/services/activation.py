@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from sqlalchemy import Engine
@@ -86,6 +87,7 @@ def activate_model_version(
     engine: Engine,
     version: str,
     prepare: Callable[[ModelVersion, HybridRecommender], Prepared] | None = None,
+    cache_dir: Path | None = None,
 ) -> Activation[Prepared]:
     """Activate ``version`` after its artifact passes every check; returns what changed.
 
@@ -101,7 +103,7 @@ def activate_model_version(
     if target is None:
         raise ActivationRefusedError(version, f"unknown model version {version!r}", current_name, UNKNOWN)
     try:
-        model = load_verified(target)
+        model = load_verified(target, engine, cache_dir)
     except ArtifactMissingError as error:
         problem = f"the artifact of model {version} {error.reason}"
         raise ActivationRefusedError(version, problem, current_name, ARTIFACT_MISSING, error.path) from error
@@ -137,7 +139,9 @@ def activate_and_serve(state: ServingState, version: str) -> ModelVersion:
     if found.status == ACTIVE and serving is not None and serving.model_version.version == version:
         return found
     with state.swap_lock():
-        activation = activate_model_version(state.engine, version, prepare=state.build_snapshot)
+        activation = activate_model_version(
+            state.engine, version, prepare=state.build_snapshot, cache_dir=state.artifact_cache
+        )
         if activation.prepared is not None:
             state.install(activation.prepared)
     return activation.version

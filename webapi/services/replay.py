@@ -58,7 +58,7 @@ def replay_versions(
     for name, version in found.items():
         if version is None:
             raise UnknownReplayVersionError(name)
-        model = load_verified(version)
+        model = load_verified(version, engine)
         _index_unseen_packages(model, packages)
         report.append({"version": version.version, **_replay(model, lists, pairs)})
     return report

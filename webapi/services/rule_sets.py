@@ -117,7 +117,7 @@ def preview_rule_set(
         with engine.connect() as connection:
             active_version, active = active_rules(connection)
         candidate, changes = rule_changes(active, document)
-        model = load_verified(model_version)
+        model = load_verified(model_version, engine)
         market = load_market(engine)
         result = preview_rules(market, model, active, candidate, now, sample=sample, k=k, offline=offline)
     return RuleSetPreview(model_version, active_version, changes, result, market)

@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
@@ -96,9 +97,14 @@ class Snapshot:
     skipped: Mapping[str, int] = field(default_factory=dict)
 
 
-def load_artifact(version: ModelVersion) -> HybridRecommender:
-    """Load a version's model; ``ArtifactMissingError`` or ``recommender.errors.ArtifactError``."""
-    return load_verified(version)
+def load_artifact(
+    version: ModelVersion, engine: Engine | None = None, cache_dir: Path | None = None
+) -> HybridRecommender:
+    """Load a version's model (from the store's bytes when this host cannot see its file).
+
+    Raises ``ArtifactMissingError`` or ``recommender.errors.ArtifactError``.
+    """
+    return load_verified(version, engine, cache_dir)
 
 
 class ServingState:
@@ -110,8 +116,11 @@ class ServingState:
         clock: Clock,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         background_swaps: bool = True,
+        artifact_cache: Path | None = None,
     ) -> None:
         self._engine = engine
+        #: Where artifacts fetched from the store are cached (this instance's ``models/cache``).
+        self.artifact_cache = artifact_cache
         self.clock = clock
         self._poll_seconds = poll_seconds
         self._background_swaps = background_swaps
@@ -343,7 +352,7 @@ class ServingState:
         folded in again by the next poll (upserts are idempotent); the event cursor is the
         high-water mark of the events the matcher was built with.
         """
-        model = model if model is not None else load_artifact(version)
+        model = model if model is not None else load_artifact(version, self._engine, self.artifact_cache)
         with self._engine.connect() as connection:
             changes = start_cursor(connection, market_changes_table.c.id)
             rule_version, rules = active_rules(connection)

@@ -9,7 +9,8 @@
    parameters on the active version's own snapshot (events with id <= its high-water mark,
    up to its training time); score both on the holdout.
 4. Fit the candidate on everything and write its artifact (to a temporary file, renamed).
-5. Gate (``recommender.promotion``) and register the version in one transaction: active (the
+5. Gate (``recommender.promotion``) and register the version, with the artifact's bytes (so API
+   hosts that cannot see this disk load it from the store), in one transaction: active (the
    previous one retired) or rejected with the reason as its note.
 
 Nothing is written to the store before step 5, and the artifact of a version is only named by
@@ -307,6 +308,7 @@ def _register(
     path = models_dir / f"{name}.npz"
     model.save(path)
     checksum = file_sha256(path)
+    artifact = path.read_bytes()  # kept in the store too: API hosts need not see this disk
     version = ModelVersion(
         version=name,
         created_at=created,
@@ -330,13 +332,13 @@ def _register(
                     f"`assetmatch models activate {name}`"
                 )
                 version = replace(version, note=reason)
-                register_version(connection, version)
+                register_version(connection, version, artifact)
                 return TrainingOutcome(CANDIDATE, reason, version)
             if not decision.promote:
                 version = replace(version, status=REJECTED)
-                register_version(connection, version)
+                register_version(connection, version, artifact)
                 return TrainingOutcome(REJECTED, decision.reason, version)
-            register_version(connection, version)
+            register_version(connection, version, artifact)
             activate_version(connection, name)
     except BaseException:
         path.unlink(missing_ok=True)
