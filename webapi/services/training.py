@@ -54,7 +54,7 @@ from recommender.evaluation.holdout import (
 )
 from recommender.evaluation.market_report import fit_on_split
 from recommender.hybrid import HybridConfig, HybridRecommender
-from recommender.pipeline import train_recommender
+from recommender.pipeline import DEFAULT_SECOND_STAGE_FOLDS, fit_second_stage, train_recommender
 from recommender.progress import SILENT, PrefixedProgress, Progress
 from recommender.promotion import DEFAULT_TOLERANCE, GateDecision, check_tolerance, decide_promotion
 from webapi.services.model_store import new_version_name, utc_now
@@ -86,6 +86,9 @@ class TrainingOptions:
     force: bool = False
     workers: int = 2
     transform_events: EventTransform | None = None
+    # Pseudo-cold time folds the second stage is trained on (0: a version without one, served
+    # by its first stage alone); each fold refits the first stage at its cutoff.
+    second_stage_folds: int = DEFAULT_SECOND_STAGE_FOLDS
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ def run_training(
             _timed, timings, "final fit", train_recommender, market.investors, market.packages, learned, now,
             options.config, progress=PrefixedProgress(progress, "final model"),
         )
+        stage_fit = pool.submit(
+            _timed, timings, "second stage fit", _second_stage, market, learned, now, options, progress
+        )
         candidate_fit = _submit_holdout_fit(
             pool, timings, holdout, learned, options.config, progress, "candidate"
         )
@@ -131,6 +137,7 @@ def run_training(
         candidate_score = _scored(candidate_fit, holdout, progress, "candidate")
         active_score = measure.score(candidate_score, holdout, progress)
         model, _ = final.result()
+        model.second_stage, second_stage_note = stage_fit.result()
 
     candidate_metrics = candidate_score.metrics if candidate_score else None
     active_metrics = None if active is None else (active_score.metrics if active_score else {})
@@ -153,10 +160,24 @@ def run_training(
             "investors": len(market.investors), "packages": len(market.packages), "events": len(learned),
             "skipped_rows": dict(market.skipped),
         },
+        "second_stage": {
+            "folds": options.second_stage_folds if model.second_stage is not None else 0,
+            "note": second_stage_note,
+        },
         "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
     }
     with progress.stage("saving the artifact"):
         return _register(engine, models_dir, model, market, now, options, active, decision, metrics)
+
+
+def _second_stage(
+    market: StoredMarket, events: pd.DataFrame, now: datetime, options: TrainingOptions, progress: Progress
+) -> tuple[Any, str | None]:
+    """The version's second stage (None when off or nothing to learn) and why there is none."""
+    return fit_second_stage(
+        market.investors, market.packages, events, now, options.second_stage_folds, options.config,
+        PrefixedProgress(progress, "second stage"),
+    )
 
 
 def _skip_reason(engine: Engine, force: bool) -> str | None:
