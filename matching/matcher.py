@@ -146,7 +146,7 @@ class Matcher:
         eligible = self.codes(direction, query_id, query, among, now)[0] == 0
         allowed = np.zeros(len(self.ids(direction.candidate)), dtype=bool)
         allowed[among[eligible]] = True
-        (found,) = self.model.retrieve(direction.query, [query_id], width, allowed)
+        (found,) = self.state.retrieve(direction.query, [query_id], width, allowed)
         return found
 
     # ---------------------------------------------------------------------- serving
@@ -165,10 +165,15 @@ class Matcher:
     def rerank(
         self, investor_id: str, package_ids: Sequence[str], model_scores: np.ndarray, k: int
     ) -> RankedList:
-        """Stages 1-6 over given model candidates (package ids and scores), as ``recommend`` runs them."""
+        """Stages 1-6 over given model candidates (package ids and first-stage scores), as
+        ``recommend`` runs them: the second stage (when the version has one) re-orders them first."""
         today = self.state.advance(None)
         investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
         package_rows = self.model.package_ids.rows(package_ids, "package")
+        scores = np.asarray(model_scores, dtype=np.float64)
+        best = np.argsort(-scores, kind="stable")
+        found = self.state.reordered("investor", investor_id, SearchResult(package_rows[best], scores[best]))
+        package_rows, model_scores = found.rows, found.scores
         codes, package = self.package_codes(investor_id, investor, package_rows, today)
         return self._rank(
             PACKAGES, investor_id, investor, package_rows, model_scores, codes, package, k, today
@@ -178,7 +183,7 @@ class Matcher:
         """Search the model's index, then stages 1-6; a list the rules leave short is searched
         again over exactly the eligible rows, so no rule cuts it short while eligible ones remain."""
         pool = max(self.rules.candidates, k)
-        (found,) = self.model.retrieve(direction.query, [query_id], pool)
+        (found,) = self.state.retrieve(direction.query, [query_id], pool)
         rows, scores = found.rows, found.scores
         codes, candidates = self.codes(direction, query_id, query, rows, today)
         servable = direction is PACKAGES or bool(query["status_live"])
