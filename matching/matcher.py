@@ -31,9 +31,17 @@ from data.contract import ASSET_TYPES, PROVINCES
 from matching.compiled import CompiledRules, compile_rules
 from matching.eligibility import CODE, servable
 from matching.errors import UnknownPackageError
-from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
+from matching.explain import (
+    boost_reason,
+    label,
+    learned_reason,
+    model_reason,
+    removal_reason,
+    stated_reason,
+    ticket_reason,
+)
 from matching.kernel import BUYERS, NO_DIVERSITY, PACKAGES, Direction, pair_codes, rank_pass
-from matching.ranked import RankedItem, RankedList, Reason, effect_order
+from matching.ranked import Explanations, RankedItem, RankedList, Reason, effect_order
 from matching.rule_set import RuleSet
 from matching.scoring import ScoreParts, below_band
 from matching.state import MarketState
@@ -349,7 +357,29 @@ class Matcher:
                 out.append(RankedItem(ids[n], rank, scores[n], raw[n], (reason,)))
             return out
 
-        return RankedList(items, removed_factory=removed)
+        return RankedList(items, removed_factory=removed, explanations=self._explanations(direction, investor, ids[: len(kept)]))
+
+    def _explanations(self, direction: str, investor: Arrays, shown: list[str]) -> Explanations | None:
+        """The learned reasons of an investor's shown listings, when the version has a second stage.
+
+        Computed only if the list is served with its reasons; the shown listings' own first-stage
+        scores make the block their ranks are read against.
+        """
+        live = self.state.second_stage
+        if live is None or direction != PACKAGES.reason or not shown:
+            return None
+        investor_id = self.model.investor_ids.ids([int(np.asarray(investor["row"]))])[0]
+        model = self.model
+
+        def build() -> dict[str, tuple[Reason, ...]]:
+            scores = model.score([investor_id], shown)[0]
+            explained = live.reasons(investor_id, shown, scores)
+            return {
+                package_id: tuple(learned_reason(feature, text) for feature, _, text in reasons)
+                for package_id, reasons in explained.items()
+            }
+
+        return build
 
 
 def _pair_view(investor: Arrays, package: Arrays) -> Arrays:

@@ -87,3 +87,16 @@ def test_a_new_investor_is_in_the_second_stages_context_at_once(served: Matcher,
     served.upsert_investors(row.assign(risk_appetite=row["risk_appetite"]))  # an edit: written over, not appended
     assert len(live.investors) == before
     assert len(served.recommend("INV-NEW-SECOND-STAGE", 10, datetime(2026, 6, 20, 1)).items) == 10
+
+
+def test_listed_items_carry_learned_reasons_only_when_explained(served: Matcher) -> None:
+    investor_id = served.model.investor_ids.external_ids[3]
+    ranked = served.recommend(investor_id, 20)
+    payload = ranked.to_json(explain=True)
+    learned = [r for item in payload["items"] for r in item["reasons"] if r["code"].startswith("learned:")]
+    assert learned and all(r["text"] and r["effect"] == 0.0 for r in learned)
+    # The rules' reasons come first; a list served without reasons never computes the learned ones.
+    assert not payload["items"][0]["reasons"][0]["code"].startswith("learned:")
+    quiet = served.recommend(investor_id, 20)
+    assert "reasons" not in quiet.to_json(explain=False)["items"][0]
+    assert quiet._learned is None
