@@ -208,3 +208,17 @@ def test_a_trained_version_carries_its_second_stage_and_can_be_trained_without(
     without = run_training(engine, models, TrainingOptions(config=TINY, force=True, second_stage_folds=0))
     assert without.version is not None and without.version.metrics["second_stage"]["folds"] == 0
     assert HybridRecommender.load(Path(without.version.artifact_path)).second_stage is None
+
+
+def test_the_gate_measures_the_version_as_served_with_its_second_stage(engine: Engine, tmp_path: Path) -> None:
+    store_with_sample_market(engine)
+    models = tmp_path / "models"
+    plain = run_training(engine, models, TrainingOptions(config=TINY, second_stage_folds=0))
+    served = run_training(engine, models, TrainingOptions(config=TINY, force=True))
+    assert plain.version is not None and served.version is not None
+    # Same first stage on the same events: only the second stage can move the holdout metrics.
+    first, second = plain.version.metrics["candidate"], served.version.metrics["candidate"]
+    assert first != second
+    # The active version (no second stage) is refitted as it serves, not reused as the candidate.
+    assert "refitted" in served.version.metrics["active"]["measured"]
+    assert served.version.metrics["active"]["metrics"] == first
