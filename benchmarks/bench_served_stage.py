@@ -53,9 +53,13 @@ def main() -> None:
     started = time.perf_counter()
     stage, note = fit_second_stage(market.investors, market.packages, market.events, NOW, args.folds)
     print(f"second stage ({args.folds} folds) trained in {time.perf_counter() - started:.0f} s {note or ''}")
-    plain = Matcher.build(model, profiles, market.investors, market.packages, market.events, DEFAULT_RULES, NOW)
+    plain = Matcher.build(
+        model, profiles, market.investors, market.packages, market.events, DEFAULT_RULES, NOW
+    )
     model.second_stage = stage
-    served = Matcher.build(model, profiles, market.investors, market.packages, market.events, DEFAULT_RULES, NOW)
+    served = Matcher.build(
+        model, profiles, market.investors, market.packages, market.events, DEFAULT_RULES, NOW
+    )
     rng = np.random.default_rng(0)
     ids = model.investor_ids.external_ids.tolist()
     queries = [ids[i] for i in rng.choice(len(ids), size=min(args.queries, len(ids)), replace=False)]

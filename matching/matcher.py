@@ -357,7 +357,8 @@ class Matcher:
                 out.append(RankedItem(ids[n], rank, scores[n], raw[n], (reason,)))
             return out
 
-        return RankedList(items, removed_factory=removed, explanations=self._explanations(direction, investor, ids[: len(kept)]))
+        explanations = self._explanations(direction, investor, ids[: len(kept)])
+        return RankedList(items, removed_factory=removed, explanations=explanations)
 
     def _explanations(self, direction: str, investor: Arrays, shown: list[str]) -> Explanations | None:
         """The learned reasons of an investor's shown listings, when the version has a second stage.

@@ -168,7 +168,9 @@ class MarketState:
             from recommender.second_stage.live import LiveSecondStage
 
             known_ids = [i for i in ids if i in profiles]
-            state.second_stage = LiveSecondStage.build(model.second_stage, profiles, packages, events, now, known_ids)
+            state.second_stage = LiveSecondStage.build(
+                model.second_stage, profiles, packages, events, now, known_ids
+            )
             if missing:
                 state.second_stage.upsert_investors(extra, packages, events, now, missing)
         return state
@@ -191,7 +193,8 @@ class MarketState:
         found = self.model.retrieve(query, query_ids, k, allowed, exclude)
         if self.second_stage is None:
             return found
-        return [self.reordered(query, query_id, result) for query_id, result in zip(query_ids, found, strict=True)]
+        pairs = zip(query_ids, found, strict=True)
+        return [self.reordered(query, query_id, result) for query_id, result in pairs]
 
     def reordered(self, query: str, query_id: str, result: SearchResult) -> SearchResult:
         """One query's first-stage result (best first) in second-stage order."""

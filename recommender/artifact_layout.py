@@ -102,7 +102,8 @@ def _second_stage_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
             problems.append(f"{name} must be one model text, not {array.dtype} {array.shape}")
     names = arrays["second_stage_feature_names"]
     if names.ndim != 1 or names.dtype.kind != "U" or not len(names):
-        problems.append(f"second_stage_feature_names must be a list of texts, not {names.dtype} {names.shape}")
+        kind = f"{names.dtype} {names.shape}"
+        problems.append(f"second_stage_feature_names must be a list of texts, not {kind}")
     return problems
 
 

@@ -81,7 +81,9 @@ def fit_second_stage(
     from recommender.second_stage.folds import train_second_stage  # imports the hybrid and lightgbm
 
     try:
-        stage = train_second_stage(investors, packages, events, now, folds=folds, config=config, progress=progress)
+        stage = train_second_stage(
+            investors, packages, events, now, folds=folds, config=config, progress=progress
+        )
     except ValueError as error:
         return None, f"no second stage: {error}"
     return stage, None

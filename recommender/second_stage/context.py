@@ -198,10 +198,10 @@ class InvestorContext:
                 mapping[sources] = targets
                 their_rows, their_cells = theirs.keys // theirs.n_cells, theirs.keys % theirs.n_cells
                 take = np.isin(their_rows, sources)
-                moved = SparseCounts(
-                    mapping[their_rows[take]] * mine.n_cells + their_cells[take], theirs.counts[take], mine.n_cells
-                )
-                counts[kind] = SparseCounts.concat(SparseCounts(mine.keys[keep], mine.counts[keep], mine.n_cells), moved)
+                keys = mapping[their_rows[take]] * mine.n_cells + their_cells[take]
+                moved = SparseCounts(keys, theirs.counts[take], mine.n_cells)
+                kept = SparseCounts(mine.keys[keep], mine.counts[keep], mine.n_cells)
+                counts[kind] = SparseCounts.concat(kept, moved)
             result = InvestorContext(
                 self.ids, self.numbers, self.codes, self.observed, self.blended, self.stated, counts
             )
@@ -217,9 +217,8 @@ class InvestorContext:
         for kind, mine in self.bid_counts.items():
             owner = mine.keys // mine.n_cells
             take = mapping[owner] >= 0
-            counts[kind] = SparseCounts(
-                mapping[owner[take]] * mine.n_cells + mine.keys[take] % mine.n_cells, mine.counts[take], mine.n_cells
-            )
+            keys = mapping[owner[take]] * mine.n_cells + mine.keys[take] % mine.n_cells
+            counts[kind] = SparseCounts(keys, mine.counts[take], mine.n_cells)
             order = np.argsort(counts[kind].keys, kind="stable")
             counts[kind] = SparseCounts(counts[kind].keys[order], counts[kind].counts[order], mine.n_cells)
 

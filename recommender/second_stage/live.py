@@ -39,8 +39,13 @@ class LiveSecondStage:
 
     @classmethod
     def build(
-        cls, stage: SecondStage, profiles: ProfileTable, packages: pd.DataFrame, events: pd.DataFrame,
-        now: datetime, investor_ids: Sequence[str],
+        cls,
+        stage: SecondStage,
+        profiles: ProfileTable,
+        packages: pd.DataFrame,
+        events: pd.DataFrame,
+        now: datetime,
+        investor_ids: Sequence[str],
     ) -> LiveSecondStage:
         """Contexts of ``investor_ids`` (profiled in ``profiles``) and of every listing in ``packages``."""
         investors = InvestorContext.build(profiles, packages, events, now, list(investor_ids))
@@ -53,7 +58,11 @@ class LiveSecondStage:
             self.packages.add(packages)
 
     def upsert_investors(
-        self, profiles: ProfileTable, packages: pd.DataFrame, events: pd.DataFrame, now: datetime,
+        self,
+        profiles: ProfileTable,
+        packages: pd.DataFrame,
+        events: pd.DataFrame,
+        now: datetime,
         investor_ids: Sequence[str],
     ) -> None:
         """Investors with a new or changed profile (``packages``: at least those ``events`` name)."""
@@ -63,9 +72,13 @@ class LiveSecondStage:
 
     # ---------------------------------------------------------------------- ranking
     def knows(self, investor_ids: Sequence[str], package_ids: Sequence[str]) -> bool:
-        return all(i in self.investors.ids for i in investor_ids) and all(p in self.packages.ids for p in package_ids)
+        return all(i in self.investors.ids for i in investor_ids) and all(
+            p in self.packages.ids for p in package_ids
+        )
 
-    def reorder(self, query: str, query_id: str, candidate_ids: Sequence[str], scores: np.ndarray) -> np.ndarray:
+    def reorder(
+        self, query: str, query_id: str, candidate_ids: Sequence[str], scores: np.ndarray
+    ) -> np.ndarray:
         """Positions of a block of first-stage candidates (``scores`` best first), best learned first.
 
         ``query`` is the asking side (``"investor"``: the re-ranker; ``"package"``: the buyer
@@ -73,7 +86,9 @@ class LiveSecondStage:
         order stays. A query or candidate missing from the contexts leaves the block as it is.
         """
         scores = np.asarray(scores, dtype=np.float64)
-        limit = self.stage.params.candidates if query == INVESTOR_QUERY else self.stage.params.buyer_candidates
+        limit = (
+            self.stage.params.candidates if query == INVESTOR_QUERY else self.stage.params.buyer_candidates
+        )
         top = min(limit, len(candidate_ids))
         identity = np.arange(len(candidate_ids))
         if top < 2:
@@ -93,7 +108,9 @@ class LiveSecondStage:
             self.investors, self.packages, investor_rows, package_rows, FirstStage.of_block(scores[:top])
         )
         learned = (
-            self.stage.ranker_scores(features) if query == INVESTOR_QUERY else self.stage.buyer_probabilities(features)
+            self.stage.ranker_scores(features)
+            if query == INVESTOR_QUERY
+            else self.stage.buyer_probabilities(features)
         )
         identity[:top] = best_first(learned, scores[:top])
         return identity
@@ -109,6 +126,11 @@ class LiveSecondStage:
         if not len(package_ids) or not self.knows([investor_id], package_ids):
             return {package_id: [] for package_id in package_ids}
         return explain(
-            self.stage, self.investors, self.packages, investor_id, list(package_ids),
-            np.asarray(first_stage_scores, dtype=np.float64), top=top,
+            self.stage,
+            self.investors,
+            self.packages,
+            investor_id,
+            list(package_ids),
+            np.asarray(first_stage_scores, dtype=np.float64),
+            top=top,
         )

@@ -25,14 +25,24 @@ class ServedScores:
     """``score`` and ``score_buyers`` of a first stage as re-ordered by its second stage."""
 
     def __init__(
-        self, first: HybridRecommender, stage: SecondStage, investors: InvestorContext, packages: PackageContext
+        self,
+        first: HybridRecommender,
+        stage: SecondStage,
+        investors: InvestorContext,
+        packages: PackageContext,
     ) -> None:
         self.first, self.stage, self.investors, self.packages = first, stage, investors, packages
 
     @classmethod
     def at(
-        cls, first: HybridRecommender, stage: SecondStage, investors: pd.DataFrame, packages: pd.DataFrame,
-        events: pd.DataFrame, now: datetime, listings: pd.DataFrame,
+        cls,
+        first: HybridRecommender,
+        stage: SecondStage,
+        investors: pd.DataFrame,
+        packages: pd.DataFrame,
+        events: pd.DataFrame,
+        now: datetime,
+        listings: pd.DataFrame,
     ) -> ServedScores:
         """Contexts of ``investors`` as known at ``now`` and of the ``listings`` to be ranked."""
         profiles = build_profiles(investors, packages, events, now)

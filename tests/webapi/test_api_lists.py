@@ -111,7 +111,8 @@ def test_a_version_with_a_second_stage_explains_with_learned_reasons(
     assert note is None
     model.save(path)
     with served_market.engine.begin() as connection:
-        register_version(connection, ModelVersion("S", AS_OF, CANDIDATE, str(path), AS_OF, 0, TINY.to_dict(), {}))
+        version = ModelVersion("S", AS_OF, CANDIDATE, str(path), AS_OF, 0, TINY.to_dict(), {})
+        register_version(connection, version)
 
     def reasons(explain: str) -> list[list[dict]]:
         url = f"/v1/investors/{INVESTOR_ID}/recommendations?k=10&explain={explain}"
@@ -119,7 +120,8 @@ def test_a_version_with_a_second_stage_explains_with_learned_reasons(
         assert response.status_code == 200, response.get_data(as_text=True)
         return [item.get("reasons", []) for item in response.get_json()["items"]]
 
-    assert not any(r["code"].startswith("learned:") for item in reasons("true") for r in item)  # A: first stage
+    # Version A has no second stage: the rules' reasons only.
+    assert not any(r["code"].startswith("learned:") for item in reasons("true") for r in item)
     assert call(client, "post", "/v1/models/S/activate", keys.operator).status_code == 200
     try:
         explained = reasons("true")

@@ -255,7 +255,9 @@ def test_a_preview_after_the_served_artifact_vanished_is_503_naming_a_state(
         artifact.with_suffix(".moved").rename(artifact)
 
 
-def test_an_artifact_with_a_partial_or_garbled_second_stage_is_refused_by_name(served_market: ServedMarket) -> None:
+def test_an_artifact_with_a_partial_or_garbled_second_stage_is_refused_by_name(
+    served_market: ServedMarket,
+) -> None:
     from recommender.artifact import text_array
     from recommender.errors import ArtifactError
     from recommender.hybrid import HybridRecommender

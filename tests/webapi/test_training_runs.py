@@ -210,7 +210,9 @@ def test_a_trained_version_carries_its_second_stage_and_can_be_trained_without(
     assert HybridRecommender.load(Path(without.version.artifact_path)).second_stage is None
 
 
-def test_the_gate_measures_the_version_as_served_with_its_second_stage(engine: Engine, tmp_path: Path) -> None:
+def test_the_gate_measures_the_version_as_served_with_its_second_stage(
+    engine: Engine, tmp_path: Path
+) -> None:
     store_with_sample_market(engine)
     models = tmp_path / "models"
     plain = run_training(engine, models, TrainingOptions(config=TINY, second_stage_folds=0))

@@ -23,8 +23,8 @@ from data.model_registry import ModelVersion, list_versions
 from data.wording import count
 from recommender.errors import ArtifactError
 from recommender.evaluation.holdout import DEFAULT_HOLDOUT_DAYS
-from recommender.promotion import DEFAULT_TOLERANCE, GATED_METRICS
 from recommender.pipeline import DEFAULT_SECOND_STAGE_FOLDS
+from recommender.promotion import DEFAULT_TOLERANCE, GATED_METRICS
 from webapi.cli.support import echo, migrated_engine
 from webapi.services.activation import ActivationRefusedError, activate_model_version
 from webapi.services.replay import UnknownReplayVersionError, replay_versions

@@ -246,7 +246,8 @@ def _served_on_split(split: MarketSplit, config: HybridConfig, folds: int, progr
 
     with progress.stage("second-stage contexts"):
         return ServedScores.at(
-            first, stage, split.investors, split.train_packages, split.train_events, split.cutoff, split.test_packages,
+            first, stage, split.investors, split.train_packages, split.train_events, split.cutoff,
+            split.test_packages,
         )
 
 

@@ -23,7 +23,9 @@ NOW = pd.Timestamp("2026-06-20").to_pydatetime()
 def served(market: MarketFrames, stage: SecondStage) -> Matcher:
     model, profiles = train_recommender(market.investors, market.packages, market.events, NOW, CONFIG)
     model.second_stage = stage
-    return Matcher.build(model, profiles, market.investors, market.packages, market.events, DEFAULT_RULES, NOW)
+    return Matcher.build(
+        model, profiles, market.investors, market.packages, market.events, DEFAULT_RULES, NOW
+    )
 
 
 def first_stage(matcher: Matcher, query: str, query_id: str, width: int) -> tuple[list[str], np.ndarray]:
@@ -42,7 +44,9 @@ def test_an_investors_candidates_are_in_the_second_stages_order_before_the_rules
         ids, scores = first_stage(served, "investor", investor_id, 150)
         (found,) = served.state.retrieve("investor", [investor_id], 150)
         served_ids = served.model.package_ids.ids(found.rows)
-        expected = [p for p, _ in stage.rerank(live.investors, live.packages, investor_id, ids[:100], scores[:100])]
+        expected = [
+            p for p, _ in stage.rerank(live.investors, live.packages, investor_id, ids[:100], scores[:100])
+        ]
         assert served_ids[:100] == expected  # the block the stage re-ranks (params.candidates = 100)
         assert served_ids[100:] == ids[100:]  # below it, first-stage order
         assert np.array_equal(found.scores, scores)  # the first stage's values, best first
@@ -71,20 +75,28 @@ def test_a_new_listing_is_scored_by_the_second_stage_at_once(served: Matcher, ma
     ids, scores = first_stage(served, "investor", investor_id, len(served.model.package_index))
     at = ids.index("PKG-NEW-SECOND-STAGE")
     block = [*ids[:5], ids[at]]
-    learned = dict(live.stage.rerank(live.investors, live.packages, investor_id, block, scores[[0, 1, 2, 3, 4, at]]))
+    learned = dict(
+        live.stage.rerank(live.investors, live.packages, investor_id, block, scores[[0, 1, 2, 3, 4, at]])
+    )
     assert np.isfinite(learned["PKG-NEW-SECOND-STAGE"])
     reasons = served.recommend(investor_id, 20)
     assert len(reasons.items) == 20
 
 
-def test_a_new_investor_is_in_the_second_stages_context_at_once(served: Matcher, market: MarketFrames) -> None:
+def test_a_new_investor_is_in_the_second_stages_context_at_once(
+    served: Matcher, market: MarketFrames
+) -> None:
     live = served.state.second_stage
     assert live is not None
-    row = market.investors.iloc[[0]].assign(investor_id="INV-NEW-SECOND-STAGE", registered_at=pd.Timestamp(NOW))
+    row = market.investors.iloc[[0]].assign(
+        investor_id="INV-NEW-SECOND-STAGE", registered_at=pd.Timestamp(NOW)
+    )
     served.upsert_investors(row)
     assert "INV-NEW-SECOND-STAGE" in live.investors.ids
     before = len(live.investors)
-    served.upsert_investors(row.assign(risk_appetite=row["risk_appetite"]))  # an edit: written over, not appended
+    served.upsert_investors(
+        row.assign(risk_appetite=row["risk_appetite"])
+    )  # an edit: written over, not appended
     assert len(live.investors) == before
     assert len(served.recommend("INV-NEW-SECOND-STAGE", 10, datetime(2026, 6, 20, 1)).items) == 10
 
