@@ -276,7 +276,7 @@ class _Batch:
     def search(self, queries: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
         """The top ``width`` allowed rows for some of the batch's queries, packed (``-1`` padded)."""
         ids, exclude = [self.ids[q] for q in queries.tolist()], [self.exclude[q] for q in queries.tolist()]
-        found = self.matcher.model.retrieve(self.direction.query, ids, width, self.allowed, exclude)
+        found = self.matcher.state.retrieve(self.direction.query, ids, width, self.allowed, exclude)
         return _packed(found, width)
 
     def rerank(

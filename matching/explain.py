@@ -40,6 +40,15 @@ def model_reason(has_history: bool, direction: str, effect: float) -> Reason:
     return Reason(code, MODEL_TEXTS[(code, direction)], effect)
 
 
+def learned_reason(feature: str, text: str) -> Reason:
+    """``learned:<feature>``: one of the top features lifting a listing in the second stage's order.
+
+    The second stage re-orders candidates; it adds nothing to the rule set's score, so the
+    effect is 0 (the reason informs) and it is listed after the rules' reasons.
+    """
+    return Reason(f"learned:{feature}", text, 0.0)
+
+
 def stated_reason(
     type_match: bool, place: float, asset_type: int, province: int, region: int, effect: float
 ) -> Reason | None:

@@ -31,9 +31,17 @@ from data.contract import ASSET_TYPES, PROVINCES
 from matching.compiled import CompiledRules, compile_rules
 from matching.eligibility import CODE, servable
 from matching.errors import UnknownPackageError
-from matching.explain import boost_reason, label, model_reason, removal_reason, stated_reason, ticket_reason
+from matching.explain import (
+    boost_reason,
+    label,
+    learned_reason,
+    model_reason,
+    removal_reason,
+    stated_reason,
+    ticket_reason,
+)
 from matching.kernel import BUYERS, NO_DIVERSITY, PACKAGES, Direction, pair_codes, rank_pass
-from matching.ranked import RankedItem, RankedList, Reason, effect_order
+from matching.ranked import Explanations, RankedItem, RankedList, Reason, effect_order
 from matching.rule_set import RuleSet
 from matching.scoring import ScoreParts, below_band
 from matching.state import MarketState
@@ -146,7 +154,7 @@ class Matcher:
         eligible = self.codes(direction, query_id, query, among, now)[0] == 0
         allowed = np.zeros(len(self.ids(direction.candidate)), dtype=bool)
         allowed[among[eligible]] = True
-        (found,) = self.model.retrieve(direction.query, [query_id], width, allowed)
+        (found,) = self.state.retrieve(direction.query, [query_id], width, allowed)
         return found
 
     # ---------------------------------------------------------------------- serving
@@ -165,10 +173,15 @@ class Matcher:
     def rerank(
         self, investor_id: str, package_ids: Sequence[str], model_scores: np.ndarray, k: int
     ) -> RankedList:
-        """Stages 1-6 over given model candidates (package ids and scores), as ``recommend`` runs them."""
+        """Stages 1-6 over given model candidates (package ids and first-stage scores), as
+        ``recommend`` runs them: the second stage (when the version has one) re-orders them first."""
         today = self.state.advance(None)
         investor = self.investor_attributes(np.int64(self.state.investor_row(investor_id)))
         package_rows = self.model.package_ids.rows(package_ids, "package")
+        scores = np.asarray(model_scores, dtype=np.float64)
+        best = np.argsort(-scores, kind="stable")
+        found = self.state.reordered("investor", investor_id, SearchResult(package_rows[best], scores[best]))
+        package_rows, model_scores = found.rows, found.scores
         codes, package = self.package_codes(investor_id, investor, package_rows, today)
         return self._rank(
             PACKAGES, investor_id, investor, package_rows, model_scores, codes, package, k, today
@@ -178,7 +191,7 @@ class Matcher:
         """Search the model's index, then stages 1-6; a list the rules leave short is searched
         again over exactly the eligible rows, so no rule cuts it short while eligible ones remain."""
         pool = max(self.rules.candidates, k)
-        (found,) = self.model.retrieve(direction.query, [query_id], pool)
+        (found,) = self.state.retrieve(direction.query, [query_id], pool)
         rows, scores = found.rows, found.scores
         codes, candidates = self.codes(direction, query_id, query, rows, today)
         servable = direction is PACKAGES or bool(query["status_live"])
@@ -344,7 +357,30 @@ class Matcher:
                 out.append(RankedItem(ids[n], rank, scores[n], raw[n], (reason,)))
             return out
 
-        return RankedList(items, removed_factory=removed)
+        explanations = self._explanations(direction, investor, ids[: len(kept)])
+        return RankedList(items, removed_factory=removed, explanations=explanations)
+
+    def _explanations(self, direction: str, investor: Arrays, shown: list[str]) -> Explanations | None:
+        """The learned reasons of an investor's shown listings, when the version has a second stage.
+
+        Computed only if the list is served with its reasons; the shown listings' own first-stage
+        scores make the block their ranks are read against.
+        """
+        live = self.state.second_stage
+        if live is None or direction != PACKAGES.reason or not shown:
+            return None
+        investor_id = self.model.investor_ids.ids([int(np.asarray(investor["row"]))])[0]
+        model = self.model
+
+        def build() -> dict[str, tuple[Reason, ...]]:
+            scores = model.score([investor_id], shown)[0]
+            explained = live.reasons(investor_id, shown, scores)
+            return {
+                package_id: tuple(learned_reason(feature, text) for feature, _, text in reasons)
+                for package_id, reasons in explained.items()
+            }
+
+        return build
 
 
 def _pair_view(investor: Arrays, package: Arrays) -> Arrays:

@@ -59,7 +59,8 @@ class RankedItem:
     model_score: float
     reasons: tuple[Reason, ...] = ()
 
-    def to_json(self, explain: bool = True) -> dict:
+    def to_json(self, explain: bool = True, learned: tuple[Reason, ...] = ()) -> dict:
+        """The item as served; ``learned`` are the second stage's reasons, given after the rules'."""
         payload: dict = {
             "id": self.id,
             "rank": self.rank,
@@ -67,8 +68,11 @@ class RankedItem:
             "model_score": round(float(self.model_score), 6),
         }
         if explain:
-            payload["reasons"] = [reason.to_json() for reason in self.reasons]
+            payload["reasons"] = [reason.to_json() for reason in (*self.reasons, *learned)]
         return payload
+
+
+Explanations = Callable[[], dict[str, tuple[Reason, ...]]]
 
 
 class RankedList:
@@ -78,17 +82,31 @@ class RankedList:
     first access: a person's request does not pay for it.
     """
 
-    __slots__ = ("items", "_removed", "_removed_factory")
+    __slots__ = ("items", "_removed", "_removed_factory", "_explanations", "_learned")
 
     def __init__(
         self,
         items: list[RankedItem],
         removed: list[RankedItem] | None = None,
         removed_factory: Callable[[], list[RankedItem]] | None = None,
+        explanations: Explanations | None = None,
     ) -> None:
         self.items = items
         self._removed = removed
         self._removed_factory = removed_factory
+        self._explanations = explanations  # the second stage's reasons per item id, built on demand
+        self._learned: dict[str, tuple[Reason, ...]] | None = None
+
+    def learned_reasons(self) -> dict[str, tuple[Reason, ...]]:
+        """The learned second stage's reasons for the items (empty without one), computed once.
+
+        They cost a LightGBM contribution pass per item, so only a list served with its
+        reasons pays for them.
+        """
+        if self._learned is None:
+            self._learned = self._explanations() if self._explanations is not None else {}
+            self._explanations = None
+        return self._learned
 
     @property
     def removed(self) -> list[RankedItem]:
@@ -105,7 +123,8 @@ class RankedList:
         return f"RankedList(items={self.items!r})"
 
     def to_json(self, explain: bool = True, include_removed: bool = False) -> dict:
-        payload: dict = {"items": [item.to_json(explain) for item in self.items]}
+        learned = self.learned_reasons() if explain else {}
+        payload: dict = {"items": [item.to_json(explain, learned.get(item.id, ())) for item in self.items]}
         if include_removed:
             payload["removed"] = [item.to_json(True) for item in self.removed]
         return payload

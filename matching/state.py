@@ -16,6 +16,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,10 @@ from recommender.idmap import IdMap
 from recommender.interactions import interaction_matrix, positive_part
 from recommender.package_features import package_feature_rows
 from recommender.pipeline import add_investors, sync_live_packages
+from recommender.retrieval import SearchResult
+
+if TYPE_CHECKING:  # imported when a version has a second stage (it loads lightgbm)
+    from recommender.second_stage.live import LiveSecondStage
 
 DISMISSED, WON = NEVER_AGAIN_EVENTS
 
@@ -126,6 +131,8 @@ class MarketState:
         self.seen_today: dict[str, list[int]] = defaultdict(
             list
         )  # investor -> package rows shown to it today
+        # The version's learned second stage with this market's contexts; None: first stage only.
+        self.second_stage: LiveSecondStage | None = None
 
     # --------------------------------------------------------------------- building
     @classmethod
@@ -157,7 +164,46 @@ class MarketState:
         table = pd.concat(frames) if len(frames) > 1 else frames[0]
         state.audience.set_rows(model.investor_ids.rows(table.index.tolist()), table)
         state._remember(events)
+        if model.second_stage is not None:
+            from recommender.second_stage.live import LiveSecondStage
+
+            known_ids = [i for i in ids if i in profiles]
+            state.second_stage = LiveSecondStage.build(
+                model.second_stage, profiles, packages, events, now, known_ids
+            )
+            if missing:
+                state.second_stage.upsert_investors(extra, packages, events, now, missing)
         return state
+
+    def retrieve(
+        self,
+        query: str,
+        query_ids: Sequence[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        exclude: Sequence[np.ndarray] | None = None,
+    ) -> list[SearchResult]:
+        """The model's candidates for each query, re-ordered by the second stage when there is one.
+
+        The one place every ranked list (serving both directions, the batch push) gets its
+        candidates: first-stage retrieval (``HybridRecommender.retrieve``), then the learned
+        second stage over each block, before any rule stage. The scores stay the first stage's
+        values in the new order (``LiveSecondStage.reorder``), so results remain best first.
+        """
+        found = self.model.retrieve(query, query_ids, k, allowed, exclude)
+        if self.second_stage is None:
+            return found
+        pairs = zip(query_ids, found, strict=True)
+        return [self.reordered(query, query_id, result) for query_id, result in pairs]
+
+    def reordered(self, query: str, query_id: str, result: SearchResult) -> SearchResult:
+        """One query's first-stage result (best first) in second-stage order."""
+        stage = self.second_stage
+        if stage is None or len(result.rows) < 2:
+            return result
+        ids = (self.model.package_ids if query == "investor" else self.model.investor_ids).ids(result.rows)
+        order = stage.reorder(query, query_id, ids, result.scores)
+        return SearchResult(result.rows[order], result.scores)
 
     def _remember(self, events: pd.DataFrame) -> None:
         """Never-again pairs and today's impressions from a batch of events."""
@@ -242,6 +288,8 @@ class MarketState:
             row = model.package_ids.row(package_id)
             model.unindex_packages([package_id])
             self.catalogue.set_rows(np.array([row]), frame)
+            if self.second_stage is not None:
+                self.second_stage.add_packages(frame)
         return int(row)
 
     # ---------------------------------------------------------------------- writing
@@ -254,6 +302,8 @@ class MarketState:
         sync_live_packages(self.model, live_packages(frame, self.now), scope=frame["package_id"])
         known = frame[[package_id in self.model.package_ids for package_id in frame["package_id"]]]
         self.catalogue.set_rows(self.model.package_ids.rows(known["package_id"].tolist()), known)
+        if self.second_stage is not None:
+            self.second_stage.add_packages(frame)
 
     def upsert_investors(self, rows: pd.DataFrame) -> None:
         """Store investors and (re)build the profile and vector of those registered by now."""
@@ -310,6 +360,8 @@ class MarketState:
             ids, profiles.feature_rows(ids, model.config.investor_feature_groups), per_investor
         )
         self.audience.set_rows(model.investor_ids.rows(ids), profiles.frame.loc[ids])
+        if self.second_stage is not None:
+            self.second_stage.upsert_investors(profiles, packages, events, now, ids)
 
     # ----------------------------------------------------------------- rule inputs
     def never_codes(self, investor_id: str, package_rows: np.ndarray) -> np.ndarray | None:

@@ -34,6 +34,9 @@ NUMBER_ARRAYS = (
 SPARSE_ARRAYS = tuple(f"package_features_{part}" for part in ("data", "indices", "indptr", "shape"))
 INDEX_ARRAYS = ("package_index", "investor_index")
 REQUIRED_ARRAYS = (*TEXT_ARRAYS, *NUMBER_ARRAYS, *SPARSE_ARRAYS, *INDEX_ARRAYS)
+# Optional: a version trained with a second stage holds both LightGBM models as text and the
+# feature names they read; all three or none (a version without one serves its first stage).
+SECOND_STAGE_ARRAYS = ("second_stage_ranker", "second_stage_buyers", "second_stage_feature_names")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def check_arrays(arrays: Mapping[str, np.ndarray], layout: Layout) -> None:
     missing = [name for name in REQUIRED_ARRAYS if name not in arrays]
     if missing:
         raise ArtifactError(f"is not a model artifact: arrays {', '.join(missing)} are missing")
-    problems = _kinds(arrays)
+    problems = _kinds(arrays) + _second_stage_problems(arrays)
     if problems:
         raise ArtifactError("has malformed arrays: " + "; ".join(problems))
     problems = _shapes(arrays, layout)
@@ -81,6 +84,26 @@ def _kinds(arrays: Mapping[str, np.ndarray]) -> list[str]:
         values = arrays[name]
         if values.ndim == 1 and len(np.unique(values)) != len(values):
             problems.append(f"{name} repeats ids")
+    return problems
+
+
+def _second_stage_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
+    """The second stage's arrays: all or none, two model texts, a list of feature names."""
+    present = [name for name in SECOND_STAGE_ARRAYS if name in arrays]
+    if not present:
+        return []
+    if len(present) < len(SECOND_STAGE_ARRAYS):
+        missing = [name for name in SECOND_STAGE_ARRAYS if name not in arrays]
+        return [f"has a partial second stage: {', '.join(missing)} missing"]
+    problems = []
+    for name in SECOND_STAGE_ARRAYS[:2]:
+        array = arrays[name]
+        if array.shape != (1,) or array.dtype.kind != "U" or not str(array[0]).strip():
+            problems.append(f"{name} must be one model text, not {array.dtype} {array.shape}")
+    names = arrays["second_stage_feature_names"]
+    if names.ndim != 1 or names.dtype.kind != "U" or not len(names):
+        kind = f"{names.dtype} {names.shape}"
+        problems.append(f"second_stage_feature_names must be a list of texts, not {kind}")
     return problems
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,6 +46,9 @@ class HybridRecommender(Recommender[TrainingSet]):
     def __init__(self, config: HybridConfig | None = None) -> None:
         self.config = config or HybridConfig()
         self._fitted = False
+        # The learned second stage (``recommender.second_stage.SecondStage``) saved with this
+        # version, or None: serving then ranks by this first stage alone.
+        self.second_stage: Any = None
 
     @classmethod
     def _assembled(
@@ -262,13 +266,18 @@ class HybridRecommender(Recommender[TrainingSet]):
     def save(self, path: Path) -> None:
         """Write the model, its id maps, vocabularies and indexes as one artifact."""
         self._require_fitted()
-        save_parts(HybridParts(self._vectoriser, self._packages, self._investors, self.package_features), path)
+        parts = HybridParts(
+            self._vectoriser, self._packages, self._investors, self.package_features, self.second_stage
+        )
+        save_parts(parts, path)
 
     @classmethod
     def load(cls, path: Path) -> HybridRecommender:
         """Read a model written by ``save``; raises ``ArtifactError`` if it is unusable."""
         parts = load_parts(path)
-        return cls._assembled(parts.vectoriser, parts.packages, parts.investors, SparseRows(parts.package_features))
+        model = cls._assembled(parts.vectoriser, parts.packages, parts.investors, SparseRows(parts.package_features))
+        model.second_stage = parts.second_stage
+        return model
 
 
 def _normalized(vectors: np.ndarray) -> np.ndarray:

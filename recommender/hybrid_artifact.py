@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.als_part import ALSPart
 from recommender.artifact import read_arrays, sparse_arrays, sparse_from, text_array, write_arrays
-from recommender.artifact_layout import Layout, check_arrays
+from recommender.artifact_layout import SECOND_STAGE_ARRAYS, Layout, check_arrays
 from recommender.errors import ArtifactError
 from recommender.hybrid_config import HybridConfig
 from recommender.hybrid_vectors import HybridVectoriser
@@ -35,6 +36,9 @@ class HybridParts:
     packages: LiveIndex
     investors: LiveIndex
     package_features: sp.csr_matrix
+    # ``recommender.second_stage.SecondStage`` or None (a version trained without one): typed
+    # loosely because the second stage's package imports the hybrid.
+    second_stage: Any = None
 
 
 def save_parts(parts: HybridParts, path: Path) -> None:
@@ -62,6 +66,10 @@ def save_parts(parts: HybridParts, path: Path) -> None:
         **sparse_arrays("package_features", parts.package_features),
     }
     metadata = {"config": vectoriser.config.to_dict(), "als_scale": vectoriser.als_scale}
+    if parts.second_stage is not None:
+        stage_metadata, stage_arrays = parts.second_stage.to_arrays()
+        metadata.update(stage_metadata)
+        arrays.update(stage_arrays)
     write_arrays(path, metadata, arrays)  # type: ignore[arg-type]
 
 
@@ -84,7 +92,15 @@ def load_parts(path: Path) -> HybridParts:
     try:
         layout = Layout(config.lightfm.components, config.als.factors, config.package_identity_weight > 0)
         check_arrays(arrays, layout)
-        return _parts_from_arrays(config, als_scale, arrays)
+        parts = _parts_from_arrays(config, als_scale, arrays)
+        if SECOND_STAGE_ARRAYS[0] in arrays:
+            from recommender.second_stage.model import SecondStage  # imports the hybrid: not at module level
+
+            parts = HybridParts(
+                parts.vectoriser, parts.packages, parts.investors, parts.package_features,
+                SecondStage.from_arrays(metadata, arrays),
+            )
+        return parts
     except ArtifactError as error:
         raise ArtifactError(error.reason, path) from None
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +19,15 @@ from recommender.package_features import package_feature_rows
 from recommender.progress import SILENT, Progress
 from recommender.training_set import build_training_set
 
-__all__ = ["add_investors", "add_new_investors", "live_packages", "sync_live_packages", "train_recommender"]
+__all__ = [
+    "add_investors",
+    "add_new_investors",
+    "fit_second_stage",
+    "live_packages",
+    "sync_live_packages",
+    "train_recommender",
+]
+DEFAULT_SECOND_STAGE_FOLDS = 3
 
 
 def train_recommender(
@@ -49,6 +58,35 @@ def train_recommender(
         if len(live):
             model.add_packages(live["package_id"].tolist(), package_feature_rows(live))
     return model, profiles
+
+
+def fit_second_stage(
+    investors: pd.DataFrame,
+    packages: pd.DataFrame,
+    events: pd.DataFrame,
+    now: datetime,
+    folds: int = DEFAULT_SECOND_STAGE_FOLDS,
+    config: HybridConfig | None = None,
+    progress: Progress = SILENT,
+) -> tuple[Any, str | None]:
+    """The learned second stage on ``folds`` pseudo-cold folds of what is known at ``now``.
+
+    Set it as the model's ``second_stage``: it is saved with the version and serving uses it
+    whenever present. Returns ``(stage, None)``, or ``(None, why)`` when ``folds`` is 0 or the
+    history before the folds' cutoffs has nothing to learn from (the version then serves its
+    first stage alone).
+    """
+    if folds <= 0:
+        return None, "second stage off (0 folds)"
+    from recommender.second_stage.folds import train_second_stage  # imports the hybrid and lightgbm
+
+    try:
+        stage = train_second_stage(
+            investors, packages, events, now, folds=folds, config=config, progress=progress
+        )
+    except ValueError as error:
+        return None, f"no second stage: {error}"
+    return stage, None
 
 
 def add_investors(

@@ -172,6 +172,65 @@ class InvestorContext:
         )
 
 
+    def upserted(self, other: InvestorContext) -> InvestorContext:
+        """This context with ``other``'s investors written over (known ids) or appended (new ids).
+
+        How serving folds in an investor whose profile changed (new events, an edited row) or
+        who just registered: the second stage reads its crosses at once.
+        """
+        ids = other.ids.external_ids.tolist()
+        known = np.array([i in self.ids for i in ids], dtype=bool)
+        result = self
+        if known.any():
+            targets = self.ids.rows([i for i, k in zip(ids, known, strict=True) if k], "investor")
+            sources = np.flatnonzero(known)
+            for store, new in (
+                (self.numbers, other.numbers), (self.codes, other.codes), (self.observed, other.observed),
+                (self.blended, other.blended), (self.stated, other.stated),
+            ):
+                for name in store:
+                    store[name][targets] = new[name][sources]  # type: ignore[index]
+            counts = {}
+            for kind, mine in self.bid_counts.items():
+                theirs = other.bid_counts[kind]
+                keep = ~np.isin(mine.keys // mine.n_cells, targets)
+                mapping = np.full(len(other), -1, dtype=np.int64)
+                mapping[sources] = targets
+                their_rows, their_cells = theirs.keys // theirs.n_cells, theirs.keys % theirs.n_cells
+                take = np.isin(their_rows, sources)
+                keys = mapping[their_rows[take]] * mine.n_cells + their_cells[take]
+                moved = SparseCounts(keys, theirs.counts[take], mine.n_cells)
+                kept = SparseCounts(mine.keys[keep], mine.counts[keep], mine.n_cells)
+                counts[kind] = SparseCounts.concat(kept, moved)
+            result = InvestorContext(
+                self.ids, self.numbers, self.codes, self.observed, self.blended, self.stated, counts
+            )
+        if not known.all():
+            result = result.extended(other.subset(np.flatnonzero(~known)))
+        return result
+
+    def subset(self, rows: np.ndarray) -> InvestorContext:
+        """The investors at ``rows``, in that order (their own context)."""
+        mapping = np.full(len(self), -1, dtype=np.int64)
+        mapping[rows] = np.arange(len(rows))
+        counts = {}
+        for kind, mine in self.bid_counts.items():
+            owner = mine.keys // mine.n_cells
+            take = mapping[owner] >= 0
+            keys = mapping[owner[take]] * mine.n_cells + mine.keys[take] % mine.n_cells
+            counts[kind] = SparseCounts(keys, mine.counts[take], mine.n_cells)
+            order = np.argsort(counts[kind].keys, kind="stable")
+            counts[kind] = SparseCounts(counts[kind].keys[order], counts[kind].counts[order], mine.n_cells)
+
+        def pick(store: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return {name: values[rows] for name, values in store.items()}
+
+        return InvestorContext(
+            IdMap(self.ids.external_ids[rows].tolist()), pick(self.numbers), pick(self.codes),
+            pick(self.observed), pick(self.blended), pick(self.stated), counts,
+        )
+
+
 def _list_matrix(cells: pd.Series, vocabulary: Sequence[str]) -> np.ndarray:
     position = {c: i for i, c in enumerate(vocabulary)}
     matrix = np.zeros((len(cells), len(vocabulary)))

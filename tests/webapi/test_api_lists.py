@@ -90,3 +90,44 @@ def test_each_response_has_its_own_request_id(client: FlaskClient, keys: Keys) -
     second = call(client, "get", RECOMMENDATIONS, keys.platform).get_json()
     assert first["request_id"] != second["request_id"]
     assert first["items"] == second["items"]
+
+
+def test_a_version_with_a_second_stage_explains_with_learned_reasons(
+    client: FlaskClient, keys: Keys, served_market: ServedMarket
+) -> None:
+    from data.csv_reader import read_market
+    from data.model_registry import CANDIDATE, ModelVersion, register_version
+    from recommender.hybrid import HybridRecommender
+    from recommender.pipeline import fit_second_stage
+    from tests.conftest import SAMPLE_MARKET
+    from tests.webapi.conftest import AS_OF, TINY
+
+    path = served_market.folder / "with-second-stage.npz"
+    model = HybridRecommender.load(served_market.artifacts["A"])
+    market = read_market(SAMPLE_MARKET)
+    model.second_stage, note = fit_second_stage(
+        market.investors, market.packages, market.events, AS_OF, folds=1, config=TINY
+    )
+    assert note is None
+    model.save(path)
+    with served_market.engine.begin() as connection:
+        version = ModelVersion("S", AS_OF, CANDIDATE, str(path), AS_OF, 0, TINY.to_dict(), {})
+        register_version(connection, version)
+
+    def reasons(explain: str) -> list[list[dict]]:
+        url = f"/v1/investors/{INVESTOR_ID}/recommendations?k=10&explain={explain}"
+        response = call(client, "get", url, keys.platform)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [item.get("reasons", []) for item in response.get_json()["items"]]
+
+    # Version A has no second stage: the rules' reasons only.
+    assert not any(r["code"].startswith("learned:") for item in reasons("true") for r in item)
+    assert call(client, "post", "/v1/models/S/activate", keys.operator).status_code == 200
+    try:
+        explained = reasons("true")
+        learned = [r for item in explained for r in item if r["code"].startswith("learned:")]
+        assert learned, explained
+        assert all(r["text"] and r["informative"] for r in learned)
+        assert reasons("false") == [[] for _ in explained]
+    finally:
+        assert call(client, "post", "/v1/models/A/activate", keys.operator).status_code == 200

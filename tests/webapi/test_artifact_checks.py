@@ -253,3 +253,26 @@ def test_a_preview_after_the_served_artifact_vanished_is_503_naming_a_state(
         assert str(served_market.folder) not in response.get_data(as_text=True)
     finally:
         artifact.with_suffix(".moved").rename(artifact)
+
+
+def test_an_artifact_with_a_partial_or_garbled_second_stage_is_refused_by_name(
+    served_market: ServedMarket,
+) -> None:
+    from recommender.artifact import text_array
+    from recommender.errors import ArtifactError
+    from recommender.hybrid import HybridRecommender
+
+    metadata, arrays = read_arrays(served_market.artifacts["B"])
+    metadata.pop("format_version")
+    partial = served_market.folder / "partial-second-stage.npz"
+    write_arrays(partial, metadata, {**arrays, "second_stage_ranker": text_array(["tree"])})
+    with pytest.raises(ArtifactError, match="partial second stage: second_stage_buyers"):
+        HybridRecommender.load(partial)
+    garbled = served_market.folder / "garbled-second-stage.npz"
+    stage = {name: text_array(["not a model"]) for name in ("second_stage_ranker", "second_stage_buyers")}
+    stage["second_stage_feature_names"] = text_array(["x"])
+    write_arrays(garbled, {**metadata, "second_stage": {"params": {}}}, {**arrays, **stage})
+    with pytest.raises(ArtifactError, match="second stage"):
+        HybridRecommender.load(garbled)
+    # A version saved without a second stage (every earlier one) loads and serves its first stage.
+    assert HybridRecommender.load(served_market.artifacts["B"]).second_stage is None

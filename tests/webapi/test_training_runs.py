@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
@@ -179,3 +180,47 @@ def test_training_an_empty_store_says_what_to_do(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 1
     assert "no events to learn from: run `assetmatch import DIR` first" in result.stderr
     assert not (tmp_path / "models").exists()
+
+
+def test_a_trained_version_carries_its_second_stage_and_can_be_trained_without(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from recommender.hybrid import HybridRecommender
+    from recommender.second_stage import FEATURE_NAMES, SecondStage
+
+    store_with_sample_market(engine)
+    models = tmp_path / "models"
+    first = run_training(engine, models, TrainingOptions(config=TINY))
+    assert first.version is not None
+    assert first.version.metrics["second_stage"]["folds"] == 3
+    loaded = HybridRecommender.load(Path(first.version.artifact_path))
+    assert isinstance(loaded.second_stage, SecondStage)
+    assert tuple(loaded.second_stage.feature_names) == FEATURE_NAMES
+    # Round-trip: the stored LightGBM text gives the same scores as a copy written again.
+    again = tmp_path / "again.npz"
+    loaded.save(again)
+    features = np.random.default_rng(0).random((5, len(FEATURE_NAMES)))
+    assert np.array_equal(
+        HybridRecommender.load(again).second_stage.ranker_scores(features),
+        loaded.second_stage.ranker_scores(features),
+    )
+
+    without = run_training(engine, models, TrainingOptions(config=TINY, force=True, second_stage_folds=0))
+    assert without.version is not None and without.version.metrics["second_stage"]["folds"] == 0
+    assert HybridRecommender.load(Path(without.version.artifact_path)).second_stage is None
+
+
+def test_the_gate_measures_the_version_as_served_with_its_second_stage(
+    engine: Engine, tmp_path: Path
+) -> None:
+    store_with_sample_market(engine)
+    models = tmp_path / "models"
+    plain = run_training(engine, models, TrainingOptions(config=TINY, second_stage_folds=0))
+    served = run_training(engine, models, TrainingOptions(config=TINY, force=True))
+    assert plain.version is not None and served.version is not None
+    # Same first stage on the same events: only the second stage can move the holdout metrics.
+    first, second = plain.version.metrics["candidate"], served.version.metrics["candidate"]
+    assert first != second
+    # The active version (no second stage) is refitted as it serves, not reused as the candidate.
+    assert "refitted" in served.version.metrics["active"]["measured"]
+    assert served.version.metrics["active"]["metrics"] == first

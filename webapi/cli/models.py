@@ -23,6 +23,7 @@ from data.model_registry import ModelVersion, list_versions
 from data.wording import count
 from recommender.errors import ArtifactError
 from recommender.evaluation.holdout import DEFAULT_HOLDOUT_DAYS
+from recommender.pipeline import DEFAULT_SECOND_STAGE_FOLDS
 from recommender.promotion import DEFAULT_TOLERANCE, GATED_METRICS
 from webapi.cli.support import echo, migrated_engine
 from webapi.services.activation import ActivationRefusedError, activate_model_version
@@ -80,6 +81,9 @@ def models_dir() -> Path:
               "a run without new events skips.")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True,
               help="Fits run at the same time (holdout candidate, holdout active version, final model).")
+@click.option("--second-stage-folds", type=click.IntRange(0, 6), default=DEFAULT_SECOND_STAGE_FOLDS,
+              show_default=True, help="Pseudo-cold time folds the learned second stage is trained on "
+              "(each refits the first stage); 0 trains a version without one.")
 @with_appcontext
 def train_command(
     as_of: datetime | None,
@@ -88,12 +92,13 @@ def train_command(
     holdout_days: float,
     every: timedelta | None,
     workers: int,
+    second_stage_folds: int,
 ) -> None:
     """Build a new model version from the database, measure it on a time-ordered holdout against
     the active version, and make it active only if it is not worse (see docs/operations.md)."""
     engine = migrated_engine()
     options = TrainingOptions(as_of=as_of, holdout_days=holdout_days, tolerance=tolerance, force=force,
-                              workers=workers)
+                              workers=workers, second_stage_folds=second_stage_folds)
     if every is None:
         outcome = _train_once(engine, options)
         if outcome.status not in (PROMOTED, SKIPPED):

@@ -54,8 +54,9 @@ from recommender.evaluation.holdout import (
     score_holdout,
 )
 from recommender.evaluation.market_report import fit_on_split
+from recommender.evaluation.split import MarketSplit
 from recommender.hybrid import HybridConfig, HybridRecommender
-from recommender.pipeline import train_recommender
+from recommender.pipeline import DEFAULT_SECOND_STAGE_FOLDS, fit_second_stage, train_recommender
 from recommender.progress import SILENT, PrefixedProgress, Progress
 from recommender.promotion import DEFAULT_TOLERANCE, GateDecision, check_tolerance, decide_promotion
 from webapi.services.model_store import new_version_name, utc_now
@@ -87,6 +88,9 @@ class TrainingOptions:
     force: bool = False
     workers: int = 2
     transform_events: EventTransform | None = None
+    # Pseudo-cold time folds the second stage is trained on (0: a version without one, served
+    # by its first stage alone); each fold refits the first stage at its cutoff.
+    second_stage_folds: int = DEFAULT_SECOND_STAGE_FOLDS
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,17 @@ def run_training(
             _timed, timings, "final fit", train_recommender, market.investors, market.packages, learned, now,
             options.config, progress=PrefixedProgress(progress, "final model"),
         )
+        stage_fit = pool.submit(
+            _timed, timings, "second stage fit", _second_stage, market, learned, now, options, progress
+        )
         candidate_fit = _submit_holdout_fit(
-            pool, timings, holdout, learned, options.config, progress, "candidate"
+            pool, timings, holdout, learned, options.config, progress, "candidate", options.second_stage_folds
         )
         measure = _measure_active(pool, timings, market, holdout, active, options, progress)
         candidate_score = _scored(candidate_fit, holdout, progress, "candidate")
         active_score = measure.score(candidate_score, holdout, progress)
         model, _ = final.result()
+        model.second_stage, second_stage_note = stage_fit.result()
 
     candidate_metrics = candidate_score.metrics if candidate_score else None
     active_metrics = None if active is None else (active_score.metrics if active_score else {})
@@ -154,10 +162,24 @@ def run_training(
             "investors": len(market.investors), "packages": len(market.packages), "events": len(learned),
             "skipped_rows": dict(market.skipped),
         },
+        "second_stage": {
+            "folds": options.second_stage_folds if model.second_stage is not None else 0,
+            "note": second_stage_note,
+        },
         "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
     }
     with progress.stage("saving the artifact"):
         return _register(engine, models_dir, model, market, now, options, active, decision, metrics)
+
+
+def _second_stage(
+    market: StoredMarket, events: pd.DataFrame, now: datetime, options: TrainingOptions, progress: Progress
+) -> tuple[Any, str | None]:
+    """The version's second stage (None when off or nothing to learn) and why there is none."""
+    return fit_second_stage(
+        market.investors, market.packages, events, now, options.second_stage_folds, options.config,
+        PrefixedProgress(progress, "second stage"),
+    )
 
 
 def _skip_reason(engine: Engine, force: bool) -> str | None:
@@ -200,16 +222,34 @@ def _timed(
 
 def _submit_holdout_fit(
     pool: ThreadPoolExecutor, timings: dict[str, float], holdout: Holdout, events: pd.DataFrame,
-    config: HybridConfig, progress: Progress, who: str,
-) -> Future[HybridRecommender] | None:
-    """Fit ``config`` on ``events`` known at the holdout's cutoff (None: the holdout gates nothing)."""
+    config: HybridConfig, progress: Progress, who: str, folds: int,
+) -> Future[Any] | None:
+    """Fit ``config`` (and a second stage on ``folds`` folds) on ``events`` known at the holdout's
+    cutoff, as the version would serve (None: the holdout gates nothing)."""
     if not holdout.sufficient:
         return None
     split = replace(holdout.split, train_events=events[events["occurred_at"] <= holdout.split.cutoff])
     return pool.submit(
-        _timed, timings, f"holdout {who} fit", fit_on_split, split, config,
+        _timed, timings, f"holdout {who} fit", _served_on_split, split, config, folds,
         PrefixedProgress(progress, f"holdout {who}"),
     )
+
+
+def _served_on_split(split: MarketSplit, config: HybridConfig, folds: int, progress: Progress) -> Any:
+    """The first stage fitted at the split's cutoff, with its second stage when ``folds`` > 0."""
+    first = fit_on_split(split, config, progress)
+    stage, _ = fit_second_stage(
+        split.train_investors, split.train_packages, split.train_events, split.cutoff, folds, config, progress
+    )
+    if stage is None:
+        return first
+    from recommender.second_stage.served import ServedScores  # lightgbm: only with a second stage
+
+    with progress.stage("second-stage contexts"):
+        return ServedScores.at(
+            first, stage, split.investors, split.train_packages, split.train_events, split.cutoff,
+            split.test_packages,
+        )
 
 
 def _scored(
@@ -280,12 +320,14 @@ def _measure_active(
     snapshot = events[seen]
     known = snapshot[snapshot["occurred_at"] <= cutoff]
     same_events = len(known) == int((events["occurred_at"] <= cutoff).sum())
-    if config == options.config and options.transform_events is None and same_events:
+    same_stage = (active.metrics or {}).get("second_stage", {}).get("folds", 0) == options.second_stage_folds
+    if config == options.config and options.transform_events is None and same_events and same_stage:
         return ActiveMeasure(
             "same configuration and events at the cutoff as the candidate: the same model, measured once",
             same_as_candidate=True,
         )
-    fit = _submit_holdout_fit(pool, timings, holdout, known, config, progress, "active")
+    folds = int((active.metrics or {}).get("second_stage", {}).get("folds", 0))  # as it serves
+    fit = _submit_holdout_fit(pool, timings, holdout, known, config, progress, "active", folds)
     return ActiveMeasure(
         f"refitted on its snapshot (events up to id {active.event_high_water}) at the cutoff", fit
     )

@@ -10,6 +10,7 @@ unless ``explain=false``; what the rules removed is shown to operators who ask
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app
 
@@ -20,6 +21,7 @@ from data.market_journal import INVESTOR as INVESTOR_KIND
 from data.market_journal import PACKAGE as PACKAGE_KIND
 from data.served_lists import BUYERS, RECOMMENDATIONS, SIMILAR, ServedList
 from matching.errors import UnknownInvestorError, UnknownPackageError
+from matching.matcher import Matcher
 from matching.ranked import RankedList
 from webapi.http.api.auth import EVERY_ROLE, READERS, require, require_own_investor, require_role_for
 from webapi.http.api.params import bool_param, int_param
@@ -74,6 +76,19 @@ def similar(package_id: str) -> Response:
     return _serve(SIMILAR, "package_id", package_id, k, lambda matcher, _now: matcher.similar(package_id, k))
 
 
+def _explained(rank: Rank, explain: bool) -> Rank:
+    """``rank``, with the learned reasons built while the matcher is held (fold-in writes its contexts)."""
+    if not explain:
+        return rank
+
+    def ranked(matcher: Matcher, now: datetime) -> RankedList:
+        result = rank(matcher, now)
+        result.learned_reasons()
+        return result
+
+    return ranked
+
+
 def _serve(kind: str, subject_key: str, subject_id: str, k: int, rank: Rank) -> Response:
     explain = bool_param("explain", True)
     include_removed = bool_param("include_removed", False)
@@ -82,7 +97,8 @@ def _serve(kind: str, subject_key: str, subject_id: str, k: int, rank: Rank) -> 
     state = serving_state()
     now = state.clock()
     subject_kind = INVESTOR_KIND if subject_key == "investor_id" else PACKAGE_KIND
-    ranked, snapshot = rank_fresh(state, subject_kind, subject_id, rank, now)  # 404 if still unknown
+    ranking = _explained(rank, explain)
+    ranked, snapshot = rank_fresh(state, subject_kind, subject_id, ranking, now)  # 404 if still unknown
     request_id = fresh_id(lambda: uuid.uuid4().hex)
     model_version = snapshot.model_version.version
     warnings = _emptied_by_cross_border(ranked) if kind == RECOMMENDATIONS else []
