@@ -82,6 +82,28 @@ def trained_versions(served_market: ServedMarket) -> list[str]:
     return names
 
 
+def replaced(old):  # type: ignore[no-untyped-def]
+    """A wait condition: ``old`` has left the document (the next page replaced it).
+
+    Chromium sometimes answers a query about a node of the page being replaced with "Node with
+    given id does not belong to the document" rather than a stale-element error: both mean gone.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_driver):  # type: ignore[no-untyped-def]
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return gone
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height from a PNG's header chunk."""
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -156,7 +178,7 @@ def test_an_operator_changes_a_rule_and_checks_models_and_exposure(
         """Click a submit button and wait until the next page has replaced this one."""
         old = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.CSS_SELECTOR, selector).click()
-        wait.until(seen.staleness_of(old))
+        wait.until(replaced(old))
 
     browser.get(f"{console_url}/console/")
     assert "/console/login?next=" in browser.current_url

@@ -11,6 +11,7 @@ from tests.webapi.test_console_browser import (  # noqa: F401  (fixtures)
     browser,
     console_url,
     module_database_url,
+    replaced,
     trained_versions,
 )
 
@@ -34,7 +35,7 @@ def test_a_preview_of_20_investors_leads_with_the_decision_and_folds_the_lists(
     def submit(selector: str) -> None:
         old = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.CSS_SELECTOR, selector).click()
-        wait.until(seen.staleness_of(old))
+        wait.until(replaced(old))
 
     browser.get(f"{console_url}/console/login")
     find("#api_key").send_keys(keys.operator)
